@@ -1,0 +1,85 @@
+# Builds everything under build/: Debian's musl 1.2.3 twice (as shipped,
+# the native reference; and with Zhuque's patch and runtime), the shim,
+# the zhuque CLI, and the compiler wrappers in build/bin.
+TOP     := $(abspath .)
+B       := $(TOP)/build
+MUSL    := $(B)/src/musl-1.2.3
+JOBS    ?= $(shell nproc)
+RUNTIME := $(wildcard native/runtime/*.c native/runtime/*.h native/runtime/x86_64/*.s native/include/zhuque/*.h)
+SHIM    := $(wildcard native/shim/*.c native/shim/*.h native/shim/*.s native/include/zhuque/*.h)
+DOTNET  := $(shell find src -name '*.cs' -o -name '*.csproj') Directory.Build.props
+
+.PHONY: all setup musl shim cli test demo bench clean
+all: musl shim cli $(B)/bin/zhuque-cc $(B)/bin/musl-native-cc
+
+setup: $(B)/.setup
+$(B)/.setup: scripts/setup
+	scripts/setup
+	touch $@
+
+# Unpatched musl: what "native" means in benchmarks and comparisons.
+$(B)/musl-native/lib/libc.a: $(B)/.setup
+	mkdir -p $(B)/obj/musl-native
+	cd $(B)/obj/musl-native && $(MUSL)/configure --prefix=$(B)/musl-native \
+		--disable-shared >/dev/null
+	@echo "build: musl (native reference)" >&2
+	$(MAKE) -s -C $(B)/obj/musl-native -j$(JOBS) install >/dev/null
+
+# Patched musl: a copy of the source with the hooks applied and the
+# runtime linked in as src/zhuque (musl's Makefile globs src/*/).
+$(B)/obj/musl-zhuque-src/.patched: $(B)/.setup native/musl/zhuque.patch
+	rm -rf $(B)/obj/musl-zhuque-src
+	cp -a $(MUSL) $(B)/obj/musl-zhuque-src
+	cd $(B)/obj/musl-zhuque-src && patch -s -p1 < $(TOP)/native/musl/zhuque.patch
+	ln -s $(TOP)/native/runtime $(B)/obj/musl-zhuque-src/src/zhuque
+	rm -rf $(B)/obj/musl-zhuque
+	touch $@
+
+$(B)/musl/lib/libc.a: $(B)/obj/musl-zhuque-src/.patched $(RUNTIME)
+	mkdir -p $(B)/obj/musl-zhuque
+	test -f $(B)/obj/musl-zhuque/config.mak || (cd $(B)/obj/musl-zhuque && \
+		$(B)/obj/musl-zhuque-src/configure --prefix=$(B)/musl --disable-shared \
+		CFLAGS="-I$(TOP)/native/include" >/dev/null)
+	rm -rf $(B)/obj/musl-zhuque/obj/src/zhuque
+	@echo "build: musl with the Zhuque runtime" >&2
+	$(MAKE) -s -C $(B)/obj/musl-zhuque -j$(JOBS) install >/dev/null
+	touch $@
+
+musl: $(B)/musl/lib/libc.a $(B)/musl-native/lib/libc.a
+
+# A freestanding static program linked at ZQ_SHIM_BASE (8 TiB).
+SHIM_CFLAGS := -O2 -Wall -Wextra -Werror -ffreestanding -fno-stack-protector \
+	-fno-builtin -fPIE -fno-asynchronous-unwind-tables -Inative/include
+$(B)/bin/zhuque-shim: $(SHIM)
+	@echo "build: zhuque-shim" >&2
+	mkdir -p $(B)/bin
+	gcc $(SHIM_CFLAGS) -static -nostdlib -no-pie -Wl,-Ttext-segment=0x80000000000 \
+		-Wl,--build-id=none native/shim/*.c native/shim/*.s -o $@
+shim: $(B)/bin/zhuque-shim
+
+$(B)/lib/zhuque/zhuque: $(DOTNET) $(B)/bin/zhuque-shim
+	@echo "build: zhuque CLI" >&2
+	dotnet publish src/Launcher/Launcher.csproj -c Release -o $(B)/lib/zhuque --nologo -v quiet
+	cp $(B)/bin/zhuque-shim $(B)/lib/zhuque/zhuque-shim
+	touch $@
+$(B)/bin/zhuque: $(B)/lib/zhuque/zhuque
+	ln -sf ../lib/zhuque/zhuque $@
+cli: $(B)/bin/zhuque
+
+# Compiler wrappers in the manner of musl-gcc: static, non-PIE.
+$(B)/bin/zhuque-cc: $(B)/musl/lib/libc.a scripts/cc-wrapper.in
+	sed 's|@PREFIX@|$(B)/musl|' scripts/cc-wrapper.in > $@ && chmod +x $@
+$(B)/bin/musl-native-cc: $(B)/musl-native/lib/libc.a scripts/cc-wrapper.in
+	sed 's|@PREFIX@|$(B)/musl-native|' scripts/cc-wrapper.in > $@ && chmod +x $@
+
+test: all
+	scripts/test
+
+demo: all
+	scripts/demo
+
+bench: all
+	scripts/bench-syscalls
+
+clean:
+	rm -rf $(B)/obj $(B)/bin $(B)/lib $(B)/musl $(B)/musl-native

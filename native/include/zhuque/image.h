@@ -1,0 +1,110 @@
+/* The image layout: the one definition shared by the shim, the runtime
+ * inside musl, and (mirrored field by field) src/Interpose/Image/Layout.cs.
+ * Every structure has fixed-size fields and explicit padding so that the C
+ * compiler and the C# mirror agree without packing pragmas; a test compares
+ * every offset and size. Bump ZQ_ABI_VERSION on any change. */
+#ifndef ZHUQUE_IMAGE_H
+#define ZHUQUE_IMAGE_H
+
+#include <stdint.h>
+
+#define ZQ_MAGIC        0x314d494555514857ULL /* "WHQUEIM1" little-endian */
+#define ZQ_ABI_VERSION  1
+
+/* The auxv entry by which the shim tells the runtime where the context
+ * lives. A program started any other way has no such entry, and the
+ * runtime stays dormant: the same binary then runs natively. */
+#define AT_ZHUQUE       0x5a51
+
+/* The part of the address space Zhuque owns. Programs are ET_EXEC at
+ * 0x400000; the kernel places its own mappings top-down from 0x7fff...
+ * This window lies between them. */
+#define ZQ_SHIM_BASE     0x0000080000000000ULL  /* the shim is linked here */
+#define ZQ_CONTEXT_ADDR  0x0000100000000000ULL
+#define ZQ_CONTEXT_SIZE  0x0000000040000000ULL  /* 1 GiB, sparse */
+#define ZQ_STACK_TOP     0x0000100100000000ULL  /* main stack grows down */
+#define ZQ_STACK_MAX     0x00000000c0000000ULL  /* 3 GiB at the most */
+#define ZQ_ARENA_BASE    0x0000200000000000ULL  /* anonymous mmaps */
+#define ZQ_ARENA_SIZE    0x0000080000000000ULL  /* 8 TiB, sparse */
+#define ZQ_BRK_MAX       0x0000000040000000ULL  /* 1 GiB after the program */
+
+/* Offsets of the tables inside the context file. Capacities are large
+ * because the file is sparse: an unused entry costs no memory. */
+#define ZQ_REGIONS_OFF   0x0000000000001000ULL
+#define ZQ_REGIONS_CAP   (1u << 20)
+#define ZQ_THREADS_OFF   0x0000000002001000ULL
+#define ZQ_THREADS_CAP   (1u << 16)
+
+enum zq_state {
+	ZQ_STATE_NEW     = 0, /* being created by the shim */
+	ZQ_STATE_RUNNING = 1,
+	ZQ_STATE_SAVED   = 2, /* failure captured, resumable */
+	ZQ_STATE_EXITED  = 3, /* normal exit, memory released */
+	ZQ_STATE_LOST    = 4, /* died without a saved context */
+	ZQ_STATE_FAULTED = 5, /* the program crashed itself */
+};
+
+/* Backing files of regions, under IMAGE/regions/ (PROGRAM is the program
+ * file itself, mapped privately and read-only). */
+enum zq_file {
+	ZQ_FILE_PROGRAM = 0,
+	ZQ_FILE_DATA    = 1, /* writable PT_LOAD segments */
+	ZQ_FILE_STACK   = 2, /* main thread stack */
+	ZQ_FILE_BRK     = 3, /* emulated brk heap */
+	ZQ_FILE_ARENA   = 4, /* anonymous mmaps: offset = addr - ZQ_ARENA_BASE */
+	ZQ_FILE_FIXED   = 5, /* MAP_FIXED outside the window: offset = addr */
+	ZQ_FILE_COUNT   = 6,
+};
+
+/* A mapped range, kept sorted by start and merged like kernel VMAs. */
+struct zq_region {
+	uint64_t start;   /* page aligned */
+	uint64_t end;     /* exclusive, page aligned */
+	uint64_t offset;  /* of start in the backing file */
+	uint32_t prot;    /* PROT_* */
+	uint32_t file;    /* enum zq_file */
+};
+
+struct zq_thread {
+	uint64_t tp;      /* thread pointer (fs base) */
+	uint64_t frame;   /* saved signal frame on its stack, 0 if none */
+	int32_t  tid;     /* kernel tid at failure */
+	uint32_t state;
+	uint32_t signo;
+	uint32_t pad;
+};
+
+struct zq_header {
+	uint64_t magic;           /* ZQ_MAGIC */
+	uint32_t abi_version;     /* ZQ_ABI_VERSION */
+	uint32_t header_size;     /* sizeof(struct zq_header) */
+	uint32_t state;           /* enum zq_state */
+	int32_t  pid;             /* of the process that owns the image */
+	int32_t  exit_status;     /* valid when EXITED */
+	uint32_t lock;            /* runtime lock word (futex) */
+	uint64_t checksum;        /* of the header, this field taken as 0 */
+	uint64_t entry;           /* program entry point */
+	uint64_t phdr;            /* AT_PHDR */
+	uint64_t phnum;           /* AT_PHNUM */
+	uint64_t vdso;            /* AT_SYSINFO_EHDR at start */
+	uint64_t brk_start;
+	uint64_t brk_cur;
+	uint64_t stack_low;       /* lowest address of the main stack */
+	uint64_t stack_top;
+	uint64_t arena_hint;      /* next-fit position in the arena */
+	uint32_t region_count;
+	uint32_t region_cap;
+	uint64_t region_off;      /* ZQ_REGIONS_OFF */
+	uint32_t thread_count;
+	uint32_t thread_cap;
+	uint64_t thread_off;      /* ZQ_THREADS_OFF */
+	int32_t  dir_fd;          /* the image directory, O_PATH, close-on-exec */
+	int32_t  lock_fd;         /* holds the flock of IMAGE/lock */
+	uint64_t started_ns;      /* CLOCK_REALTIME at start */
+};
+
+#define ZQ_HEADER(base) ((struct zq_header *)(base))
+#define ZQ_REGIONS(h) ((struct zq_region *)((char *)(h) + (h)->region_off))
+#define ZQ_THREADS(h) ((struct zq_thread *)((char *)(h) + (h)->thread_off))
+
+#endif

@@ -1,0 +1,46 @@
+#include "zq.h"
+
+/* Anonymous memory is carved from one sparse arena file mapped over
+ * [ZQ_ARENA_BASE, +ZQ_ARENA_SIZE) with PROT_NONE. A region's file offset
+ * is its address minus the base, so placing memory is an mprotect and
+ * freeing it is a hole punch: no file or mapping is created per mmap. */
+
+int __zq_in_arena(uint64_t start, uint64_t end)
+{
+	return start >= ZQ_ARENA_BASE && end <= ZQ_ARENA_BASE + ZQ_ARENA_SIZE
+		&& start < end;
+}
+
+int __zq_arena_free(uint64_t start, uint64_t end)
+{
+	size_t i = __zq_region_find(start);
+
+	if (!__zq_in_arena(start, end)) return 0;
+	return i == __zq_ctx->region_count
+		|| ZQ_REGIONS(__zq_ctx)[i].start >= end;
+}
+
+/* Next fit from where the last allocation ended, wrapping once: it keeps
+ * allocations packed, so their mappings merge, and finds space fast. */
+uint64_t __zq_arena_alloc(uint64_t len)
+{
+	const uint64_t lo = ZQ_ARENA_BASE, hi = ZQ_ARENA_BASE + ZQ_ARENA_SIZE;
+	struct zq_region *r = ZQ_REGIONS(__zq_ctx);
+	uint64_t a = __zq_ctx->arena_hint;
+	int pass;
+
+	if (a < lo || a >= hi) a = lo;
+	for (pass = 0; pass < 2; pass++, a = lo) {
+		size_t i = __zq_region_find(a), n = __zq_ctx->region_count;
+		for (;; i++) {
+			uint64_t limit = i < n && r[i].start < hi ? r[i].start : hi;
+			if (limit >= a && limit - a >= len) {
+				__zq_ctx->arena_hint = a + len;
+				return a;
+			}
+			if (limit == hi) break;
+			if (r[i].end > a) a = r[i].end;
+		}
+	}
+	return 0;
+}

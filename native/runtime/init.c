@@ -1,0 +1,21 @@
+#include "zq.h"
+#include "atomic.h"
+
+hidden struct zq_header *__zq_ctx;
+
+/* Called by __init_libc before TLS exists: no errno, nothing that needs
+ * the thread pointer. */
+void __zq_init(size_t *auxv)
+{
+	struct zq_header *h;
+	size_t i;
+
+	for (i = 0; auxv[i]; i += 2) {
+		if (auxv[i] != AT_ZHUQUE) continue;
+		h = (void *)auxv[i+1];
+		if (h->magic != ZQ_MAGIC || h->abi_version != ZQ_ABI_VERSION
+		    || h->header_size != sizeof *h)
+			a_crash();
+		__zq_ctx = h;
+	}
+}

@@ -1,0 +1,161 @@
+#include "zq.h"
+#include "syscall.h"
+#include <sys/mman.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <errno.h>
+
+/* Windows of the address space that stay reserved (mapped PROT_NONE by
+ * the shim) while parts of them are free in the table. */
+static int reserved(uint64_t a, uint64_t *end)
+{
+	struct zq_header *h = __zq_ctx;
+	const uint64_t w[3][2] = {
+		{ h->brk_start, h->brk_start + ZQ_BRK_MAX },
+		{ ZQ_CONTEXT_ADDR, ZQ_CONTEXT_ADDR + ZQ_CONTEXT_SIZE },
+		{ ZQ_ARENA_BASE, ZQ_ARENA_BASE + ZQ_ARENA_SIZE },
+	};
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		if (a >= w[i][0] && a < w[i][1]) {
+			*end = w[i][1];
+			return 1;
+		}
+	}
+	for (*end = UINT64_MAX, i = 0; i < 3; i++)
+		if (w[i][0] > a && w[i][0] < *end) *end = w[i][0];
+	return 0;
+}
+
+/* Unmap the kernel's mappings in [a,b) that are not in the table,
+ * leaving Zhuque's reserved windows alone. */
+static void unmap_foreign(uint64_t a, uint64_t b)
+{
+	while (a < b) {
+		uint64_t e;
+		int keep = reserved(a, &e);
+		if (e > b) e = b;
+		if (!keep) __syscall(SYS_munmap, a, e - a);
+		a = e;
+	}
+}
+
+/* Give a range's file space back. MADV_REMOVE punches the hole through
+ * the mapping, so no descriptor is needed, but only on writable pages. */
+long __zq_punch(uint64_t a, uint64_t len, uint32_t prot)
+{
+	long r;
+
+	if (!(prot & PROT_WRITE))
+		__syscall(SYS_mprotect, a, len, PROT_READ|PROT_WRITE);
+	r = __syscall(SYS_madvise, a, len, MADV_REMOVE);
+	if (!(prot & PROT_WRITE))
+		__syscall(SYS_mprotect, a, len, prot);
+	return r;
+}
+
+static void release(const struct zq_region *x, uint64_t a, uint64_t b)
+{
+	uint64_t e;
+
+	if (x->file != ZQ_FILE_PROGRAM)
+		__zq_punch(a, b - a, x->prot);
+	if (reserved(a, &e))
+		__syscall(SYS_mprotect, a, b - a, PROT_NONE);
+	else
+		__syscall(SYS_munmap, a, b - a);
+}
+
+long __zq_unmap(uint64_t start, uint64_t end)
+{
+	uint64_t a = start;
+
+	while (a < end) {
+		struct zq_region *r = ZQ_REGIONS(__zq_ctx), x;
+		size_t i = __zq_region_find(a);
+		uint64_t next = end;
+
+		if (i < __zq_ctx->region_count && r[i].start < end)
+			next = r[i].start > a ? r[i].start : a;
+		unmap_foreign(a, next);
+		if (next == end) break;
+		x = r[i];
+		a = x.end < end ? x.end : end;
+		release(&x, next, a);
+	}
+	return __zq_region_cut(start, end);
+}
+
+/* MAP_FIXED outside the window: a sparse file whose offsets are addresses. */
+static long map_fixed_file(uint64_t a, uint64_t len, int prot, int noreplace)
+{
+	struct zq_header *h = __zq_ctx;
+	struct stat st;
+	long fd, r;
+
+	fd = __syscall(SYS_openat, h->dir_fd, "regions/fixed",
+		O_RDWR|O_CREAT|O_NOFOLLOW|O_CLOEXEC, 0600);
+	if (fd < 0) return fd;
+	r = __syscall(SYS_fstat, fd, &st);
+	if (!r && (uint64_t)st.st_size < a + len)
+		r = __syscall(SYS_ftruncate, fd, a + len);
+	if (!r)
+		r = __syscall(SYS_mmap, a, len, prot,
+			MAP_SHARED|(noreplace ? MAP_FIXED_NOREPLACE : MAP_FIXED),
+			fd, a);
+	__syscall(SYS_close, fd);
+	if (r == -EFBIG) r = -ENOMEM;
+	return r < 0 ? r : 0;
+}
+
+/* Reserved windows whose file offsets follow addresses: placing memory
+ * there is an mprotect of pages the shim mapped already. */
+static int window(struct zq_region *x)
+{
+	struct zq_header *h = __zq_ctx;
+
+	if (__zq_in_arena(x->start, x->end)) {
+		x->file = ZQ_FILE_ARENA;
+		x->offset = x->start - ZQ_ARENA_BASE;
+		return 1;
+	}
+	if (x->start >= h->brk_start && x->end <= h->brk_start + ZQ_BRK_MAX) {
+		x->file = ZQ_FILE_BRK;
+		x->offset = x->start - h->brk_start;
+		return 1;
+	}
+	return 0;
+}
+
+/* Back [a, a+len) with image memory. MAP_FIXED: the caller chose the
+ * address and whatever was there goes; otherwise the range is free arena. */
+long __zq_place(uint64_t a, uint64_t len, int prot, int flags)
+{
+	struct zq_region x = { .start = a, .end = a + len, .prot = prot };
+	uint64_t e;
+	long r;
+
+	if (flags & MAP_FIXED_NOREPLACE) {
+		size_t i = __zq_region_find(a);
+		if (i < __zq_ctx->region_count
+		    && ZQ_REGIONS(__zq_ctx)[i].start < a + len)
+			return -EEXIST;
+	} else if (flags & MAP_FIXED) {
+		r = __zq_unmap(a, a + len);
+		if (r) return r;
+	}
+	if (window(&x)) {
+		r = __syscall(SYS_mprotect, a, len, prot);
+	} else if (!reserved(a, &e) && e >= a + len) {
+		x.file = ZQ_FILE_FIXED;
+		x.offset = a;
+		r = map_fixed_file(a, len, prot, flags & MAP_FIXED_NOREPLACE);
+	} else {
+		return -ENOMEM;
+	}
+	if (r) return r;
+	r = __zq_region_add(&x);
+	if (r) __zq_unmap(a, a + len);
+	return r;
+}

@@ -1,0 +1,28 @@
+#include "zq.h"
+#include "syscall.h"
+#include <sys/mman.h>
+#include <errno.h>
+
+/* Anonymous memory becomes image memory; file mappings stay the
+ * kernel's. MAP_32BIT cannot be honoured by the arena, so it is not
+ * persistent (docs/limitations.md). */
+long __zq_mmap(void *start, size_t len, int prot, int flags, int fd, off_t off)
+{
+	uint64_t a = (uint64_t)start;
+	long r;
+
+	if (!__zq_ctx || !(flags & MAP_ANONYMOUS) || (flags & MAP_32BIT))
+		return __syscall(SYS_mmap, start, len, prot, flags, fd, off);
+	if (!len) return -EINVAL;
+	len = ZQ_PAGE_UP(len);
+	if (!len) return -ENOMEM;
+	if ((flags & (MAP_FIXED|MAP_FIXED_NOREPLACE)) && (a & (ZQ_PAGE - 1)))
+		return -EINVAL;
+
+	__zq_lock();
+	if (!(flags & (MAP_FIXED|MAP_FIXED_NOREPLACE)))
+		a = __zq_arena_alloc(len);
+	r = a ? __zq_place(a, len, prot, flags) : -ENOMEM;
+	__zq_unlock();
+	return r ? r : (long)a;
+}

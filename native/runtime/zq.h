@@ -1,0 +1,37 @@
+/* Internal interface of the Zhuque runtime, compiled into musl as
+ * src/zhuque. The hooks musl calls are declared in src/internal/zhuque.h. */
+#ifndef ZQ_RUNTIME_H
+#define ZQ_RUNTIME_H
+
+#define _GNU_SOURCE
+#include <stdint.h>
+#include <stddef.h>
+#include <zhuque/image.h>
+#include "zhuque.h"
+
+#define ZQ_PAGE 4096UL
+#define ZQ_PAGE_UP(x) (((x) + ZQ_PAGE - 1) & -ZQ_PAGE)
+
+/* The context of this process, or 0 when it was not started by the shim. */
+extern hidden struct zq_header *__zq_ctx;
+
+hidden void __zq_lock(void);
+hidden void __zq_unlock(void);
+
+/* The region table (regions.c); callers hold the lock. */
+hidden size_t __zq_region_find(uint64_t);
+hidden long __zq_region_cut(uint64_t, uint64_t);
+hidden long __zq_region_add(const struct zq_region *);
+hidden long __zq_region_protect(uint64_t, uint64_t, uint32_t);
+
+/* Placement (arena.c and map.c); callers hold the lock. */
+hidden uint64_t __zq_arena_alloc(uint64_t);
+hidden int __zq_arena_free(uint64_t, uint64_t);
+hidden int __zq_in_arena(uint64_t, uint64_t);
+hidden long __zq_place(uint64_t, uint64_t, int, int);
+hidden long __zq_unmap(uint64_t, uint64_t);
+hidden long __zq_punch(uint64_t, uint64_t, uint32_t);
+
+hidden _Noreturn void __zq_unmapself_tail(void *, size_t, volatile uint32_t *);
+
+#endif

@@ -1,0 +1,103 @@
+/* zhuque-shim: the loader and (later) restorer of Zhuque. The launcher
+ * starts it as
+ *	zhuque-shim run DIRFD LOCKFD PROGRAM ARGV0 [ARG...]
+ * with the image directory and its held lock open on DIRFD and LOCKFD.
+ * It builds the image, then becomes the program in the same process. */
+#include "shim.h"
+#include <fcntl.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <time.h>
+
+/* The vDSO and the kernel's own placements must be the same in every
+ * process of an image, so the shim runs without address randomization. */
+static void no_aslr(char **argv, char **envp)
+{
+	long p = sys(SYS_personality, 0xffffffff, 0, 0);
+
+	if (p < 0 || (p & ADDR_NO_RANDOMIZE)) return;
+	if (sys(SYS_personality, p | ADDR_NO_RANDOMIZE, 0, 0) < 0) return;
+	sys(SYS_execve, "/proc/self/exe", argv, envp);
+	die(EXIT_SETUP, "cannot re-execute the shim without ASLR", 0, -1);
+}
+
+/* Runtime descriptors sit high, below the select() limit, out of the
+ * program's way. */
+static int move_high(long fd)
+{
+	struct rlimit rl;
+	long min = 1008, r;
+
+	if (fd < 0) die(EXIT_SETUP, "bad descriptor argument", 0, 0);
+	if (!sys4(SYS_prlimit64, 0, RLIMIT_NOFILE, 0, &rl) && rl.rlim_cur < 1024)
+		min = rl.rlim_cur > 64 ? rl.rlim_cur - 16 : 48;
+	r = sys(SYS_fcntl, fd, F_DUPFD_CLOEXEC, min);
+	if (r < 0) die(EXIT_SETUP, "cannot keep the image descriptors", 0, r);
+	sys(SYS_close, fd, 0, 0);
+	return r;
+}
+
+static const char *base_name(const char *s)
+{
+	const char *b = s;
+	for (; *s; s++) if (*s == '/') b = s + 1;
+	return b;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	sys(SYS_clock_gettime, CLOCK_REALTIME, &ts, 0);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static _Noreturn void run(char **args, char **envp, uint64_t *kaux)
+{
+	struct program prog = { 0 };
+	struct zq_header *h;
+	int dir, lock;
+	long rdir;
+	uint64_t sp;
+
+	dir = move_high(parse_fd(args[0]));
+	lock = move_high(parse_fd(args[1]));
+	load_program(&prog, args[2]);
+
+	h = create_context(dir);
+	h->dir_fd = dir;
+	h->lock_fd = lock;
+	sys(SYS_mkdirat, dir, "regions", 0700);
+	rdir = sys4(SYS_openat, dir, "regions", O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC, 0);
+	if (rdir < 0) die(EXIT_SETUP, "cannot open", "regions/", rdir);
+
+	map_program(&prog, h, rdir);
+	map_windows(h, rdir, prog.end);
+	map_stack(h, rdir);
+	sp = build_stack(h, &prog, args + 3, envp, kaux);
+	sys(SYS_close, rdir, 0, 0);
+	sys(SYS_close, prog.fd, 0, 0);
+
+	for (; kaux[0]; kaux += 2) if (kaux[0] == AT_SYSINFO_EHDR) h->vdso = kaux[1];
+	h->pid = sys(SYS_getpid, 0, 0, 0);
+	h->started_ns = now_ns();
+	h->state = ZQ_STATE_RUNNING;
+	sys(SYS_prctl, PR_SET_NAME, base_name(args[3]), 0);
+	enter(h->entry, sp);
+}
+
+_Noreturn void shim_main(long *sp)
+{
+	int argc = sp[0];
+	char **argv = (char **)(sp + 1);
+	char **envp = argv + argc + 1;
+	char **e = envp;
+	uint64_t *kaux;
+
+	while (*e) e++;
+	kaux = (uint64_t *)(e + 1);
+	no_aslr(argv, envp);
+	if (argc >= 6 && streq(argv[1], "run"))
+		run(argv + 2, envp, kaux);
+	die(EXIT_SETUP, "usage: zhuque-shim run DIRFD LOCKFD PROGRAM ARGV0 [ARG...]", 0, 0);
+}

@@ -1,0 +1,40 @@
+#ifndef SHIM_H
+#define SHIM_H
+
+#include "sys.h"
+#include <elf.h>
+#include <zhuque/image.h>
+
+#define PAGE 4096UL
+#define PAGE_DOWN(x) ((x) & -PAGE)
+#define PAGE_UP(x) (((x) + PAGE - 1) & -PAGE)
+#define MAX_PHDRS 64
+
+struct program {
+	const char *path;
+	int fd;
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph[MAX_PHDRS];
+	uint64_t phdr_addr;     /* where the phdrs are in memory (AT_PHDR) */
+	uint64_t data_lo;       /* page range of the writable segments */
+	uint64_t data_hi;
+	uint64_t end;           /* page-rounded end of the highest segment */
+};
+
+/* elf.c */
+void load_program(struct program *, const char *);
+void map_program(struct program *, struct zq_header *, int);
+
+/* image.c */
+int create_file(int, const char *, uint64_t);
+struct zq_header *create_context(int);
+void add_region(struct zq_header *, uint64_t, uint64_t, uint64_t, uint32_t, uint32_t);
+void map_windows(struct zq_header *, int, uint64_t);
+void map_stack(struct zq_header *, int);
+
+/* stack.c */
+uint64_t build_stack(struct zq_header *, struct program *, char **, char **, uint64_t *);
+
+_Noreturn void enter(uint64_t entry, uint64_t sp);
+
+#endif

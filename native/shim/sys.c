@@ -1,0 +1,86 @@
+#include "sys.h"
+
+void *memcpy(void *d, const void *s, size_t n)
+{
+	unsigned char *a = d;
+	const unsigned char *b = s;
+	while (n--) *a++ = *b++;
+	return d;
+}
+
+void *memset(void *d, int c, size_t n)
+{
+	unsigned char *a = d;
+	while (n--) *a++ = c;
+	return d;
+}
+
+size_t strlen(const char *s)
+{
+	const char *p = s;
+	while (*p) p++;
+	return p - s;
+}
+
+int streq(const char *a, const char *b)
+{
+	while (*a && *a == *b) a++, b++;
+	return *a == *b;
+}
+
+long parse_fd(const char *s)
+{
+	long v = 0;
+	if (!*s) return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || v > 1 << 24) return -1;
+		v = v * 10 + (*s - '0');
+	}
+	return v;
+}
+
+static const struct { int no; const char *name; } errors[] = {
+	{ 1, "operation not permitted" }, { 2, "no such file or directory" },
+	{ 8, "exec format error" }, { 9, "bad file descriptor" },
+	{ 12, "out of memory" }, { 13, "permission denied" },
+	{ 17, "file exists" }, { 20, "not a directory" },
+	{ 22, "invalid argument" }, { 27, "file too large" },
+	{ 28, "no space left on device" }, { 40, "too many levels of symbolic links" },
+};
+
+static void put(const char *s)
+{
+	sys(SYS_write, 2, s, strlen(s));
+}
+
+static void put_num(long v)
+{
+	char buf[24], *p = buf + sizeof buf;
+	*--p = 0;
+	do *--p = '0' + v % 10; while (v /= 10);
+	put(p);
+}
+
+/* One line on stderr, then exit: the launcher passes it on to the user. */
+_Noreturn void die(int code, const char *what, const char *name, long err)
+{
+	size_t i;
+
+	put("zhuque: ");
+	put(what);
+	if (name) { put(" "); put(name); }
+	if (err < 0) {
+		for (i = 0; i < sizeof errors / sizeof *errors; i++)
+			if (errors[i].no == -err) break;
+		put(": ");
+		if (i < sizeof errors / sizeof *errors) put(errors[i].name);
+		else { put("errno "); put_num(-err); }
+	}
+	put("\n");
+	for (;;) sys(SYS_exit_group, code, 0, 0);
+}
+
+void *map(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t off)
+{
+	return (void *)sys6(SYS_mmap, addr, len, prot, flags, fd, off);
+}
