@@ -1,5 +1,6 @@
 #include "zq.h"
 #include "atomic.h"
+#include "pthread_impl.h"
 
 hidden struct zq_header *__zq_ctx;
 
@@ -18,4 +19,17 @@ void __zq_init(size_t *auxv)
 			a_crash();
 		__zq_ctx = h;
 	}
+}
+
+/* Called once TLS exists: from here on a failure can be captured. The
+ * shim started the program with SIGPWR blocked, so one that came during
+ * start-up is taken now. */
+void __zq_start(void)
+{
+	struct zq_header *h = __zq_ctx;
+
+	if (!h) return;
+	h->tl_lock = (uint64_t)&__thread_list_lock;
+	h->resume_entry = (uint64_t)__zq_resume_thread;
+	__zq_install_handlers();
 }

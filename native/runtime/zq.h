@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include <stdint.h>
 #include <stddef.h>
+#include <signal.h>
 #include <zhuque/image.h>
 #include "zhuque.h"
 
@@ -31,6 +32,16 @@ hidden int __zq_in_arena(uint64_t, uint64_t);
 hidden long __zq_place(uint64_t, uint64_t, int, int);
 hidden long __zq_unmap(uint64_t, uint64_t);
 hidden long __zq_punch(uint64_t, uint64_t, uint32_t);
+
+/* Failure and resume (signal.c, failure.c, resume.c). */
+extern hidden volatile int __zq_failing;
+hidden void __zq_install_handlers(void);
+hidden void __zq_reinstall_actions(void);
+hidden int __zq_app_handles_power(void);
+hidden void __zq_call_app_power(int, siginfo_t *, void *);
+hidden void __zq_on_power(int, siginfo_t *, void *);
+hidden void __zq_on_stop(int, siginfo_t *, void *);
+hidden _Noreturn void __zq_resume_thread(struct zq_thread *);
 
 hidden _Noreturn void __zq_unmapself_tail(void *, size_t, volatile uint32_t *);
 

@@ -2,13 +2,19 @@
  * starts it as
  *	zhuque-shim run DIRFD LOCKFD PROGRAM ARGV0 [ARG...]
  * with the image directory and its held lock open on DIRFD and LOCKFD.
- * It builds the image, then becomes the program in the same process. */
+ * It builds the image, then becomes the program in the same process.
+ *	zhuque-shim resume DIRFD LOCKFD PROGRAM
+ * brings a saved image back (resume.c). */
 #include "shim.h"
 #include <fcntl.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/statfs.h>
+#include <signal.h>
 #include <time.h>
+
+#define TMPFS_MAGIC 0x01021994
 
 /* The vDSO and the kernel's own placements must be the same in every
  * process of an image, so the shim runs without address randomization. */
@@ -52,6 +58,24 @@ static uint64_t now_ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+/* Stores to tmpfs pages are where they belong when the process dies; on
+ * any other filesystem the runtime flushes them at a failure. */
+static uint32_t image_flags(int dir)
+{
+	struct statfs st;
+
+	if (sys(SYS_fstatfs, dir, &st, 0) == 0 && st.f_type == TMPFS_MAGIC) return 0;
+	return ZQ_FLAG_SYNC;
+}
+
+/* The program starts with the failure signals blocked; its runtime
+ * unblocks them once it can capture a failure. */
+static void block_failures(void)
+{
+	unsigned long m = 1UL << (SIGPWR - 1) | 1UL << (ZQ_SIGSTOP_THREAD - 1);
+	sys4(SYS_rt_sigprocmask, SIG_BLOCK, &m, 0, 8);
+}
+
 static _Noreturn void run(char **args, char **envp, uint64_t *kaux)
 {
 	struct program prog = { 0 };
@@ -60,6 +84,7 @@ static _Noreturn void run(char **args, char **envp, uint64_t *kaux)
 	long rdir;
 	uint64_t sp;
 
+	block_failures();
 	dir = move_high(parse_fd(args[0]));
 	lock = move_high(parse_fd(args[1]));
 	load_program(&prog, args[2]);
@@ -67,6 +92,7 @@ static _Noreturn void run(char **args, char **envp, uint64_t *kaux)
 	h = create_context(dir);
 	h->dir_fd = dir;
 	h->lock_fd = lock;
+	h->flags = image_flags(dir);
 	sys(SYS_mkdirat, dir, "regions", 0700);
 	rdir = sys4(SYS_openat, dir, "regions", O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC, 0);
 	if (rdir < 0) die(EXIT_SETUP, "cannot open", "regions/", rdir);
@@ -99,5 +125,10 @@ _Noreturn void shim_main(long *sp)
 	no_aslr(argv, envp);
 	if (argc >= 6 && streq(argv[1], "run"))
 		run(argv + 2, envp, kaux);
-	die(EXIT_SETUP, "usage: zhuque-shim run DIRFD LOCKFD PROGRAM ARGV0 [ARG...]", 0, 0);
+	if (argc == 5 && streq(argv[1], "resume")) {
+		block_failures();
+		resume(move_high(parse_fd(argv[2])), move_high(parse_fd(argv[3])), argv[4], kaux);
+	}
+	die(EXIT_SETUP, "usage: zhuque-shim run DIRFD LOCKFD PROGRAM ARGV0 [ARG...]"
+		" | resume DIRFD LOCKFD PROGRAM", 0, 0);
 }

@@ -35,6 +35,9 @@ void map_stack(struct zq_header *, int);
 /* stack.c */
 uint64_t build_stack(struct zq_header *, struct program *, char **, char **, uint64_t *);
 
+/* resume.c */
+_Noreturn void resume(int, int, const char *, uint64_t *);
+
 _Noreturn void enter(uint64_t entry, uint64_t sp);
 
 #endif

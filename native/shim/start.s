@@ -32,4 +32,40 @@ enter:
 	xor %r15d,%r15d
 	jmp *%rax
 
+/* spawn_thread(flags, stack, ctid, tls, fn, arg): clone a thread that
+ * calls fn(arg) on the given stack. */
+.text
+.global spawn_thread
+.type   spawn_thread,@function
+spawn_thread:
+	push %r12
+	push %r13
+	mov %r8,%r12        /* fn */
+	mov %r9,%r13        /* arg */
+	mov %rdx,%r10       /* ctid */
+	mov %rcx,%r8        /* tls */
+	xor %edx,%edx       /* no parent tid */
+	mov $56,%eax        /* SYS_clone */
+	syscall
+	test %rax,%rax
+	jnz 1f
+	xor %ebp,%ebp
+	mov %r13,%rdi
+	call *%r12
+	hlt
+1:	pop %r13
+	pop %r12
+	ret
+
+/* enter_resume(fn, arg, stack): call fn(arg) on another stack. */
+.global enter_resume
+.type   enter_resume,@function
+enter_resume:
+	mov %rdx,%rsp
+	xor %ebp,%ebp
+	mov %rdi,%rax
+	mov %rsi,%rdi
+	call *%rax
+	hlt
+
 .section .note.GNU-stack,"",@progbits

@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #define ZQ_MAGIC        0x314d494555514857ULL /* "WHQUEIM1" little-endian */
-#define ZQ_ABI_VERSION  1
+#define ZQ_ABI_VERSION  2
 
 /* The auxv entry by which the shim tells the runtime where the context
  * lives. A program started any other way has no such entry, and the
@@ -27,6 +27,10 @@
 #define ZQ_ARENA_BASE    0x0000200000000000ULL  /* anonymous mmaps */
 #define ZQ_ARENA_SIZE    0x0000080000000000ULL  /* 8 TiB, sparse */
 #define ZQ_BRK_MAX       0x0000000040000000ULL  /* 1 GiB after the program */
+
+/* The runtime's private signal: it stops each thread at a failure. musl
+ * reserves 32-34; Zhuque takes 35 and moves SIGRTMIN to 36. */
+#define ZQ_SIGSTOP_THREAD 35
 
 /* Offsets of the tables inside the context file. Capacities are large
  * because the file is sparse: an unused entry costs no memory. */
@@ -65,12 +69,18 @@ struct zq_region {
 	uint32_t file;    /* enum zq_file */
 };
 
+enum zq_thread_state {
+	ZQ_THREAD_FREE     = 0,
+	ZQ_THREAD_CAPTURED = 1, /* its frame is on its stack, complete */
+};
+
+/* A thread captured at a failure. */
 struct zq_thread {
 	uint64_t tp;      /* thread pointer (fs base) */
-	uint64_t frame;   /* saved signal frame on its stack, 0 if none */
+	uint64_t frame;   /* its ucontext_t, pushed by the kernel on its stack */
 	int32_t  tid;     /* kernel tid at failure */
-	uint32_t state;
-	uint32_t signo;
+	uint32_t state;   /* enum zq_thread_state */
+	uint32_t signo;   /* the signal that stopped it */
 	uint32_t pad;
 };
 
@@ -101,7 +111,20 @@ struct zq_header {
 	int32_t  dir_fd;          /* the image directory, O_PATH, close-on-exec */
 	int32_t  lock_fd;         /* holds the flock of IMAGE/lock */
 	uint64_t started_ns;      /* CLOCK_REALTIME at start */
+	uint64_t tl_lock;         /* &__thread_list_lock: every thread's clear-tid word */
+	uint64_t resume_entry;    /* the runtime's __zq_resume_thread */
+	uint64_t saved_ns;        /* CLOCK_REALTIME when the last failure was saved */
+	uint64_t save_ns;         /* how long capturing it took */
+	uint64_t sync_ns;         /* of which flushing to disk (msync) */
+	uint32_t failures;        /* failures saved over the image's life */
+	uint32_t resumes;
+	uint32_t resume_ready;    /* threads waiting at the resume barrier */
+	uint32_t resume_go;       /* set when every thread may continue */
+	uint32_t pwr_pending;     /* the program's SIGPWR handler is owed a call */
+	uint32_t flags;           /* ZQ_FLAG_* */
 };
+
+#define ZQ_FLAG_SYNC 1u  /* image on a disk filesystem: msync at failure */
 
 #define ZQ_HEADER(base) ((struct zq_header *)(base))
 #define ZQ_REGIONS(h) ((struct zq_region *)((char *)(h) + (h)->region_off))

@@ -1,0 +1,186 @@
+#include "zq.h"
+#include "syscall.h"
+#include "atomic.h"
+#include "futex.h"
+#include "pthread_impl.h"
+#include <signal.h>
+#include <fcntl.h>
+#include <time.h>
+#include <sys/mman.h>
+
+/* Set while a failure is being captured; a resume clears it. */
+hidden volatile int __zq_failing;
+
+#define CAPTURE_TIMEOUT_NS 2000000000ULL
+#define RESEND_NS 10000000ULL
+
+static uint64_t now(int clock)
+{
+	struct timespec ts;
+	__syscall(SYS_clock_gettime, clock, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static void block_all(void)
+{
+	unsigned long all = -1UL;
+	__syscall(SYS_rt_sigprocmask, SIG_BLOCK, &all, 0, _NSIG/8);
+}
+
+/* The kernel pushed this thread's registers, FP state and mask as a
+ * signal frame on its own stack, which is image memory: recording where
+ * it is, and the thread pointer the frame does not hold, is the save. */
+static int record(void *uc, int sig)
+{
+	struct zq_header *h = __zq_ctx;
+	uint32_t i = a_fetch_add((volatile int *)&h->thread_count, 1);
+	struct zq_thread *t = ZQ_THREADS(h) + i;
+
+	if (i >= h->thread_cap) return -1;
+	t->tid = __syscall(SYS_gettid);
+	t->tp = (uint64_t)__pthread_self();
+	t->frame = (uint64_t)uc;
+	t->signo = sig;
+	a_barrier();
+	t->state = ZQ_THREAD_CAPTURED;
+	return 0;
+}
+
+static _Noreturn void park(void)
+{
+	for (;;) __syscall(SYS_futex, &__zq_failing, FUTEX_WAIT|FUTEX_PRIVATE, 1, 0);
+}
+
+static int captured(int tid)
+{
+	struct zq_header *h = __zq_ctx;
+	struct zq_thread *t = ZQ_THREADS(h);
+	uint32_t i, n = h->thread_count;
+
+	for (i = 0; i < n && i < h->thread_cap; i++)
+		if (t[i].state == ZQ_THREAD_CAPTURED && t[i].tid == tid) return 1;
+	return 0;
+}
+
+struct dirent64 {
+	uint64_t ino;
+	int64_t off;
+	unsigned short reclen;
+	unsigned char type;
+	char name[];
+};
+
+/* Signal every thread of the process that has not been captured yet and
+ * return how many there are. The kernel's task list is the truth: it also
+ * holds threads being created, which musl's list does not yet. */
+static int stop_others(int pid, int self, int send)
+{
+	char buf[2048];
+	long fd = __syscall(SYS_open, "/proc/self/task", O_RDONLY|O_DIRECTORY|O_CLOEXEC);
+	long n, off;
+	int left = 0;
+
+	if (fd < 0) return -1;
+	while ((n = __syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0) {
+		for (off = 0; off < n; off += ((struct dirent64 *)(buf + off))->reclen) {
+			const char *s = ((struct dirent64 *)(buf + off))->name;
+			int tid = 0;
+			if (*s < '0' || *s > '9') continue;
+			while (*s >= '0' && *s <= '9') tid = tid * 10 + (*s++ - '0');
+			if (tid == self || captured(tid)) continue;
+			left++;
+			if (send) __syscall(SYS_tgkill, pid, tid, ZQ_SIGSTOP_THREAD);
+		}
+	}
+	__syscall(SYS_close, fd);
+	return left;
+}
+
+static void pause_briefly(void)
+{
+	struct timespec ts = { 0, 100000 };
+	__syscall(SYS_nanosleep, &ts, 0);
+}
+
+/* On a disk filesystem the pages must reach the disk before the image
+ * says saved; on tmpfs or DAX the stores are already where they belong. */
+static void sync_image(void)
+{
+	struct zq_header *h = __zq_ctx;
+	struct zq_region *r = ZQ_REGIONS(h);
+	uint64_t t0 = now(CLOCK_MONOTONIC);
+	uint32_t i;
+
+	for (i = 0; i < h->region_count; i++)
+		if (r[i].file != ZQ_FILE_PROGRAM && (r[i].prot & PROT_WRITE))
+			__syscall(SYS_msync, r[i].start, r[i].end - r[i].start, MS_SYNC);
+	__syscall(SYS_msync, ZQ_CONTEXT_ADDR, ZQ_THREADS_OFF + h->thread_count * sizeof(struct zq_thread), MS_SYNC);
+	h->sync_ns = now(CLOCK_MONOTONIC) - t0;
+}
+
+/* Die of the power failure, as the process would have without Zhuque:
+ * the launcher sees SIGPWR as the cause and reads the state. */
+static _Noreturn void die_of_power(void)
+{
+	unsigned long m = 1UL << (SIGPWR - 1);
+	struct { void *h; unsigned long f; void *r; unsigned m[2]; } dfl = { 0 };
+
+	__syscall(SYS_rt_sigaction, SIGPWR, &dfl, 0, _NSIG/8);
+	__syscall(SYS_rt_sigprocmask, SIG_UNBLOCK, &m, 0, _NSIG/8);
+	__syscall(SYS_kill, __syscall(SYS_getpid), SIGPWR);
+	for (;;) __syscall(SYS_exit_group, 128 + SIGPWR);
+}
+
+static _Noreturn void coordinate(void *uc, int sig)
+{
+	struct zq_header *h = __zq_ctx;
+	uint64_t t0 = now(CLOCK_MONOTONIC), resend = 0;
+	int pid = __syscall(SYS_getpid), self = __syscall(SYS_gettid);
+	int left;
+
+	if (record(uc, sig)) h->state = ZQ_STATE_LOST;
+	while (h->state != ZQ_STATE_LOST) {
+		uint64_t t = now(CLOCK_MONOTONIC);
+		left = stop_others(pid, self, t >= resend);
+		if (!left) break;
+		if (t >= resend) resend = t + RESEND_NS;
+		if (left < 0 || t - t0 > CAPTURE_TIMEOUT_NS) h->state = ZQ_STATE_LOST;
+		else pause_briefly();
+	}
+	if (h->state != ZQ_STATE_LOST) {
+		if (h->flags & ZQ_FLAG_SYNC) sync_image();
+		h->failures++;
+		h->saved_ns = now(CLOCK_REALTIME);
+		h->save_ns = now(CLOCK_MONOTONIC) - t0;
+		a_barrier();
+		h->state = ZQ_STATE_SAVED;
+		if (h->flags & ZQ_FLAG_SYNC)
+			__syscall(SYS_msync, ZQ_CONTEXT_ADDR, ZQ_PAGE, MS_SYNC);
+	}
+	die_of_power();
+}
+
+void __zq_on_power(int sig, siginfo_t *si, void *uc)
+{
+	if (a_swap((volatile int *)&__zq_ctx->pwr_pending, 0)) {
+		__zq_call_app_power(sig, si, uc);
+		return;
+	}
+	block_all();
+	if (a_swap(&__zq_failing, 1)) {
+		/* A second SIGPWR while saving, taken by another thread:
+		 * that thread is captured like the others. */
+		record(uc, sig);
+		park();
+	}
+	coordinate(uc, sig);
+}
+
+void __zq_on_stop(int sig, siginfo_t *si, void *uc)
+{
+	(void)si;
+	if (!__zq_failing) return;
+	block_all();
+	record(uc, sig);
+	park();
+}

@@ -1,0 +1,93 @@
+#include "zq.h"
+#include "syscall.h"
+#include "atomic.h"
+#include "futex.h"
+#include "pthread_impl.h"
+#include "stdio_impl.h"
+#include <signal.h>
+#include <stdio.h>
+
+/* musl keeps kernel thread ids in a few places: the thread's own struct,
+ * the owner of the thread list lock, the owner word of every mutex on the
+ * thread's robust list (all but normal mutexes), and stdio FILE locks.
+ * A recreated thread has a new tid, so each is rewritten from old to new. */
+static int retag(int word, int old, int tid, int mask)
+{
+	return (word & mask) == old ? (word & ~mask) | tid : word;
+}
+
+static void fix_owners(struct pthread *self, int old, int tid)
+{
+	volatile void *volatile *rp;
+
+	self->tid = tid;
+	__thread_list_lock = retag(__thread_list_lock, old, tid, -1);
+	for (rp = self->robust_list.head; rp && rp != &self->robust_list.head; rp = *rp) {
+		pthread_mutex_t *m = (void *)((char *)rp - offsetof(pthread_mutex_t, _m_next));
+		m->_m_lock = retag(m->_m_lock, old, tid, 0x3fffffff);
+	}
+	stdin->lock = retag(stdin->lock, old, tid, ~MAYBE_WAITERS);
+	stdout->lock = retag(stdout->lock, old, tid, ~MAYBE_WAITERS);
+	stderr->lock = retag(stderr->lock, old, tid, ~MAYBE_WAITERS);
+	if (self->robust_list.off)
+		__syscall(SYS_set_robust_list, &self->robust_list, 3*sizeof(long));
+}
+
+static void wait_while(volatile uint32_t *w, uint32_t v)
+{
+	while (*w == v)
+		__syscall(SYS_futex, w, FUTEX_WAIT|FUTEX_PRIVATE, v, 0);
+}
+
+static void follow(struct zq_header *h)
+{
+	a_inc((volatile int *)&h->resume_ready);
+	__syscall(SYS_futex, &h->resume_ready, FUTEX_WAKE|FUTEX_PRIVATE, 1);
+	wait_while(&h->resume_go, 0);
+}
+
+/* The leader lets every thread go at once, once all have fixed their
+ * tids: until then no program code runs that could name an old tid. */
+static void lead(struct zq_header *h, uint32_t threads)
+{
+	struct zq_thread *t = ZQ_THREADS(h);
+	uint32_t i, r;
+
+	while ((r = h->resume_ready) < threads - 1)
+		__syscall(SYS_futex, &h->resume_ready, FUTEX_WAIT|FUTEX_PRIVATE, r, 0);
+	for (i = 0; i < threads; i++) t[i].state = ZQ_THREAD_FREE;
+	h->thread_count = 0;
+	h->resume_ready = 0;
+	h->resumes++;
+	h->pid = __syscall(SYS_getpid);
+	__zq_failing = 0;
+	__zq_reinstall_actions();
+	h->pwr_pending = __zq_app_handles_power();
+	a_barrier();
+	h->state = ZQ_STATE_RUNNING;
+	a_store((volatile int *)&h->resume_go, 1);
+	__syscall(SYS_futex, &h->resume_go, FUTEX_WAKE|FUTEX_PRIVATE, 0x7fffffff);
+	if (h->pwr_pending) __syscall(SYS_kill, h->pid, SIGPWR);
+}
+
+static _Noreturn void sigreturn(uint64_t frame)
+{
+	__asm__ volatile ("mov %0,%%rsp ; mov $15,%%eax ; syscall"
+		: : "r"(frame) : "memory");
+	__builtin_unreachable();
+}
+
+/* Entered by every thread the shim recreates, on its own stack below its
+ * saved frame, with its thread pointer set and all signals blocked. */
+_Noreturn void __zq_resume_thread(struct zq_thread *t)
+{
+	struct zq_header *h = __zq_ctx;
+	uint64_t frame = t->frame;
+	uint32_t threads = h->thread_count;
+	int tid = __syscall(SYS_gettid);
+
+	fix_owners(__pthread_self(), t->tid, tid);
+	if (tid == __syscall(SYS_getpid)) lead(h, threads);
+	else follow(h);
+	sigreturn(frame);
+}

@@ -1,0 +1,161 @@
+/* zhuque-shim resume DIRFD LOCKFD PROGRAM: maps a saved image back at its
+ * addresses and recreates its threads, each of which then returns from
+ * its saved signal frame through the runtime's __zq_resume_thread. */
+#include "shim.h"
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <asm/prctl.h>
+
+#define THREAD_FLAGS (CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD \
+	|CLONE_SYSVSEM|CLONE_SETTLS|CLONE_CHILD_CLEARTID)
+#define CLONE_VM 0x100
+#define CLONE_FS 0x200
+#define CLONE_FILES 0x400
+#define CLONE_SIGHAND 0x800
+#define CLONE_THREAD 0x10000
+#define CLONE_SYSVSEM 0x40000
+#define CLONE_SETTLS 0x80000
+#define CLONE_CHILD_CLEARTID 0x200000
+
+long spawn_thread(unsigned long flags, uint64_t stack, uint64_t ctid,
+	uint64_t tls, uint64_t fn, void *arg);
+_Noreturn void enter_resume(uint64_t fn, void *arg, uint64_t stack);
+
+static const char *const file_names[ZQ_FILE_COUNT] = {
+	[ZQ_FILE_DATA] = "data", [ZQ_FILE_STACK] = "stack", [ZQ_FILE_BRK] = "brk",
+	[ZQ_FILE_ARENA] = "arena", [ZQ_FILE_FIXED] = "fixed",
+};
+
+static int open_file(int dir, const char *name)
+{
+	long fd = sys4(SYS_openat, dir, name, O_RDWR|O_NOFOLLOW|O_CLOEXEC, 0);
+	if (fd < 0) die(EXIT_SETUP, "cannot open image file", name, fd);
+	return fd;
+}
+
+/* The launcher checked the image before starting the shim; these checks
+ * guard the shim against an image changed since. */
+static struct zq_header *map_context(int dir)
+{
+	struct zq_header head;
+	int fd = open_file(dir, "context");
+	long r = sys4(SYS_pread64, fd, &head, sizeof head, 0);
+	struct zq_header *h;
+
+	if (r != sizeof head || head.magic != ZQ_MAGIC
+	    || head.abi_version != ZQ_ABI_VERSION || head.header_size != sizeof head)
+		die(EXIT_SETUP, "the image context is not one this shim reads", 0, 0);
+	if (head.state != ZQ_STATE_SAVED)
+		die(EXIT_SETUP, "the image holds no saved failure", 0, 0);
+	if (head.region_count > head.region_cap || head.region_off != ZQ_REGIONS_OFF
+	    || head.thread_count == 0 || head.thread_count > head.thread_cap
+	    || head.thread_off != ZQ_THREADS_OFF || !head.resume_entry)
+		die(EXIT_SETUP, "the image context is inconsistent", 0, 0);
+	h = map(ZQ_CONTEXT_ADDR, ZQ_CONTEXT_SIZE, PROT_READ|PROT_WRITE,
+		MAP_SHARED|MAP_FIXED_NOREPLACE, fd, 0);
+	sys(SYS_close, fd, 0, 0);
+	if ((long)h < 0) die(EXIT_SETUP, "cannot map the image context", 0, (long)h);
+	return h;
+}
+
+static void reserve(int rdir, const char *name, uint64_t addr, uint64_t size)
+{
+	int fd = open_file(rdir, name);
+	void *r = map(addr, size, PROT_NONE,
+		MAP_SHARED|MAP_FIXED_NOREPLACE|MAP_NORESERVE, fd, 0);
+
+	sys(SYS_close, fd, 0, 0);
+	if ((long)r < 0) die(EXIT_SETUP, "cannot reserve", name, (long)r);
+}
+
+static void map_region(const struct zq_region *r, int rdir, int prog)
+{
+	uint64_t len = r->end - r->start;
+	long res;
+	int fd;
+
+	switch (r->file) {
+	case ZQ_FILE_PROGRAM:
+		res = (long)map(r->start, len, r->prot, MAP_PRIVATE|MAP_FIXED_NOREPLACE, prog, r->offset);
+		break;
+	case ZQ_FILE_ARENA:
+	case ZQ_FILE_BRK:
+		res = sys(SYS_mprotect, r->start, len, r->prot);
+		break;
+	case ZQ_FILE_DATA:
+	case ZQ_FILE_STACK:
+	case ZQ_FILE_FIXED:
+		fd = open_file(rdir, file_names[r->file]);
+		res = (long)map(r->start, len, r->prot, MAP_SHARED|MAP_FIXED_NOREPLACE, fd, r->offset);
+		sys(SYS_close, fd, 0, 0);
+		break;
+	default:
+		die(EXIT_SETUP, "the image names an unknown region file", 0, 0);
+	}
+	if (res < 0) die(EXIT_SETUP, "cannot map a saved region back", 0, res);
+}
+
+static void map_regions(struct zq_header *h, int rdir, int prog)
+{
+	const struct zq_region *r = ZQ_REGIONS(h);
+	uint32_t i;
+
+	reserve(rdir, "brk", h->brk_start, ZQ_BRK_MAX);
+	reserve(rdir, "arena", ZQ_ARENA_BASE, ZQ_ARENA_SIZE);
+	for (i = 0; i < h->region_count; i++) map_region(&r[i], rdir, prog);
+}
+
+/* Below the frame the thread's stack is free: the kernel pushed the frame
+ * under the interrupted stack pointer and its red zone. */
+static uint64_t stack_below(const struct zq_thread *t)
+{
+	return (t->frame - 512) & -16UL;
+}
+
+static uint32_t pick_leader(struct zq_header *h, int old_pid)
+{
+	const struct zq_thread *t = ZQ_THREADS(h);
+	uint32_t i;
+
+	for (i = 0; i < h->thread_count; i++) if (t[i].tid == old_pid) return i;
+	return 0;
+}
+
+_Noreturn void resume(int dir, int lock, const char *path, uint64_t *kaux)
+{
+	struct program prog = { 0 };
+	struct zq_header *h = map_context(dir);
+	struct zq_thread *t = ZQ_THREADS(h);
+	uint64_t vdso = 0, all = -1UL;
+	uint32_t i, leader;
+	long rdir, r;
+
+	for (; kaux[0]; kaux += 2) if (kaux[0] == AT_SYSINFO_EHDR) vdso = kaux[1];
+	if (vdso != h->vdso)
+		die(EXIT_SETUP, "the vDSO is not where the saved program expects it (another kernel?)", 0, 0);
+	load_program(&prog, path);
+	if (prog.eh.e_entry != h->entry)
+		die(EXIT_SETUP, "the program is not the one the image was saved from:", path, 0);
+	rdir = sys4(SYS_openat, dir, "regions", O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC, 0);
+	if (rdir < 0) die(EXIT_SETUP, "cannot open", "regions/", rdir);
+	map_regions(h, rdir, prog.fd);
+	sys(SYS_close, rdir, 0, 0);
+	sys(SYS_close, prog.fd, 0, 0);
+
+	h->dir_fd = dir;
+	h->lock_fd = lock;
+	h->resume_ready = 0;
+	h->resume_go = 0;
+	sys4(SYS_rt_sigprocmask, SIG_BLOCK, &all, 0, 8);
+	leader = pick_leader(h, h->pid);
+	for (i = 0; i < h->thread_count; i++) {
+		if (i == leader) continue;
+		r = spawn_thread(THREAD_FLAGS, stack_below(&t[i]), h->tl_lock,
+			t[i].tp, h->resume_entry, &t[i]);
+		if (r < 0) die(EXIT_SETUP, "cannot recreate a thread", 0, r);
+	}
+	sys(SYS_arch_prctl, ARCH_SET_FS, t[leader].tp, 0);
+	sys(SYS_set_tid_address, h->tl_lock, 0, 0);
+	enter_resume(h->resume_entry, &t[leader], stack_below(&t[leader]));
+}
