@@ -166,6 +166,7 @@ void __zq_on_power(int sig, siginfo_t *si, void *uc)
 		__zq_call_app_power(sig, si, uc);
 		return;
 	}
+	if (__zq_defer(sig)) return;
 	block_all();
 	if (a_swap(&__zq_failing, 1)) {
 		/* A second SIGPWR while saving, taken by another thread:
@@ -179,7 +180,7 @@ void __zq_on_power(int sig, siginfo_t *si, void *uc)
 void __zq_on_stop(int sig, siginfo_t *si, void *uc)
 {
 	(void)si;
-	if (!__zq_failing) return;
+	if (!__zq_failing || __zq_defer(sig)) return;
 	block_all();
 	record(uc, sig);
 	park();

@@ -61,6 +61,7 @@ static void lead(struct zq_header *h, uint32_t threads)
 	h->resumes++;
 	h->pid = __syscall(SYS_getpid);
 	__zq_failing = 0;
+	__zq_forget_deferred();
 	__zq_reinstall_actions();
 	h->pwr_pending = __zq_app_handles_power();
 	a_barrier();

@@ -68,15 +68,22 @@ static void set_handler(int sig, void (*fn)(int, siginfo_t *, void *))
 	__syscall(SYS_rt_sigaction, sig, &k, 0, _NSIG/8);
 }
 
+static void install_handlers(void)
+{
+	set_handler(SIGPWR, __zq_on_power);
+	set_handler(ZQ_SIGSTOP_THREAD, __zq_on_stop);
+}
+
 void __zq_install_handlers(void)
 {
 	unsigned long m = runtime_signals();
 
-	set_handler(SIGPWR, __zq_on_power);
-	set_handler(ZQ_SIGSTOP_THREAD, __zq_on_stop);
+	install_handlers();
 	__syscall(SYS_rt_sigprocmask, SIG_UNBLOCK, &m, 0, _NSIG/8);
 }
 
+/* At resume every thread still has all signals blocked; each gets its
+ * own mask back from its frame. */
 void __zq_reinstall_actions(void)
 {
 	int sig;
@@ -84,7 +91,7 @@ void __zq_reinstall_actions(void)
 	for (sig = 1; sig < _NSIG; sig++)
 		if (action_set[sig])
 			__syscall(SYS_rt_sigaction, sig, &actions[sig], 0, _NSIG/8);
-	__zq_install_handlers();
+	install_handlers();
 }
 
 int __zq_app_handles_power(void)

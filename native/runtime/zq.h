@@ -18,6 +18,9 @@ extern hidden struct zq_header *__zq_ctx;
 
 hidden void __zq_lock(void);
 hidden void __zq_unlock(void);
+extern hidden int __zq_tls_ready;
+hidden int __zq_defer(int);
+hidden void __zq_forget_deferred(void);
 
 /* The region table (regions.c); callers hold the lock. */
 hidden size_t __zq_region_find(uint64_t);
