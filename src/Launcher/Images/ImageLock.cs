@@ -1,0 +1,52 @@
+using Zhuque.Launcher.Native;
+
+namespace Zhuque.Launcher.Images;
+
+/// <summary>
+/// IMAGE/lock: flock(LOCK_EX) while a process owns the image. The shim
+/// inherits the fd (ShimSpawner clears its close-on-exec in the child only):
+/// launcher and program then share one open file description, so the lock
+/// stays held until both are done with the image.
+/// </summary>
+public sealed class ImageLock : IDisposable
+{
+    readonly FileDescriptor _fd;
+
+    ImageLock(FileDescriptor fd) => _fd = fd;
+
+    public int Fd => _fd.Number;
+
+    /// <summary>The exclusive lock, or null if another process holds it.</summary>
+    public static ImageLock? TryAcquire(ImageDirectory dir)
+    {
+        var fd = Posix.OpenAt(dir.Fd, ImageFiles.Lock, Libc.O_RDWR | Libc.O_CREAT | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, ImageFiles.FileMode);
+        if (fd < 0)
+            throw new IOException($"{dir.File(ImageFiles.Lock)}: {Libc.Message(-fd)}");
+        var holder = new FileDescriptor(fd);
+        var errno = Posix.Flock(fd, Libc.LOCK_EX | Libc.LOCK_NB);
+        if (errno == 0)
+            return new ImageLock(holder);
+        holder.Dispose();
+        if (errno == Libc.EWOULDBLOCK)
+            return null;
+        throw new IOException($"flock {dir.File(ImageFiles.Lock)}: {Libc.Message(errno)}");
+    }
+
+    /// <summary>
+    /// Whether some process holds the lock now: try a shared lock without
+    /// waiting and release it at once. Creates nothing.
+    /// </summary>
+    public static bool IsHeld(ImageDirectory dir)
+    {
+        var fd = Posix.OpenAt(dir.Fd, ImageFiles.Lock, Libc.O_RDONLY | Libc.O_NOFOLLOW | Libc.O_CLOEXEC);
+        if (fd < 0)
+            return false;
+        using var holder = new FileDescriptor(fd);
+        var errno = Posix.Flock(fd, Libc.LOCK_SH | Libc.LOCK_NB);
+        if (errno == 0)
+            Posix.Flock(fd, Libc.LOCK_UN);
+        return errno == Libc.EWOULDBLOCK;
+    }
+
+    public void Dispose() => _fd.Dispose();
+}

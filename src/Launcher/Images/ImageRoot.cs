@@ -1,0 +1,27 @@
+namespace Zhuque.Launcher.Images;
+
+/// <summary>
+/// Where images go without --image: ${XDG_STATE_HOME:-$HOME/.local/state}/zhuque/images
+/// (the XDG base directory rule: a relative XDG_STATE_HOME is ignored).
+/// </summary>
+public static class ImageRoot
+{
+    public static string Path(Func<string, string?> getEnv)
+    {
+        var state = getEnv("XDG_STATE_HOME");
+        if (string.IsNullOrEmpty(state) || !System.IO.Path.IsPathRooted(state))
+        {
+            var home = getEnv("HOME");
+            if (string.IsNullOrEmpty(home))
+                throw new ZhuqueException(ReturnCode.UsageOrInternal, "HOME is not set; give the image with --image DIR");
+            state = System.IO.Path.Combine(home, ".local", "state");
+        }
+        return System.IO.Path.Combine(state, "zhuque", "images");
+    }
+
+    public static string Path() => Path(Environment.GetEnvironmentVariable);
+
+    /// <summary>The default image of a program: named after the program's base name.</summary>
+    public static string ForProgram(string program) =>
+        System.IO.Path.Combine(Path(), System.IO.Path.GetFileName(program.TrimEnd('/')));
+}

@@ -1,0 +1,29 @@
+namespace Zhuque.Launcher.Images;
+
+/// <summary>IMAGE/manifest.json: what was run, where, and what happened to it since.</summary>
+public sealed record Manifest(
+    int FormatVersion,
+    string Program,
+    string ProgramSha256,
+    IReadOnlyList<string> Argv,
+    string Cwd,
+    DateTime Created,
+    IReadOnlyList<HistoryEntry> History)
+{
+    public const int CurrentFormatVersion = 1;
+
+    public Manifest Append(HistoryEntry entry) => this with { History = [.. History, entry] };
+}
+
+/// <summary>One event in an image's life. Status is the exit status zhuque returned for it.</summary>
+public sealed record HistoryEntry(DateTime Time, string Event, int Pid, int? Status = null, string? Detail = null);
+
+/// <summary>The values of HistoryEntry.Event.</summary>
+public static class HistoryEvents
+{
+    public const string Run = "run";         // the program was started
+    public const string Exit = "exit";       // it exited by itself; memory released
+    public const string Signal = "signal";   // a signal ended it after its failure was saved: resumable
+    public const string Lost = "lost";       // a signal killed it without a save
+    public const string Faulted = "faulted"; // it crashed itself (SIGSEGV, SIGBUS, ...)
+}

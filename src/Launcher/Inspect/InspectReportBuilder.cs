@@ -1,0 +1,62 @@
+using Zhuque.Interpose.Image;
+using Zhuque.Launcher.Images;
+using Zhuque.Launcher.Native;
+
+namespace Zhuque.Launcher.Inspect;
+
+/// <summary>
+/// Reads an image into an InspectReport. Everything that can make the image
+/// unreadable (context, manifest) is read first, so a corrupt image is
+/// refused before anything is printed.
+/// </summary>
+public static class InspectReportBuilder
+{
+    public static InspectReport Build(ImageDirectory dir)
+    {
+        var context = ContextFile.Read(dir);
+        var manifest = ManifestStore.Read(dir);
+        var inUse = ImageLock.IsHeld(dir);
+        var program = manifest?.Program;
+        var regions = context?.Regions.Select(r => Region(dir, r, program)).ToArray() ?? [];
+        return new InspectReport(
+            dir.Path,
+            program,
+            manifest?.ProgramSha256,
+            context is null ? "none" : ContextFile.StateName(context.State),
+            inUse,
+            inUse && context is not null && context.Header.Pid > 0 ? context.Header.Pid : null,
+            context?.Started?.UtcDateTime,
+            context?.State == ZqState.Exited ? context.Header.ExitStatus : null,
+            regions,
+            manifest?.History ?? []);
+    }
+
+    static RegionReport Region(ImageDirectory dir, ZqRegion region, string? program)
+    {
+        var file = (ZqFile)region.File;
+        var relative = BackingFiles.RelativePath(file);
+        var size = region.End - region.Start;
+        return new RegionReport(
+            $"0x{region.Start:x16}",
+            $"0x{region.End:x16}",
+            Protection(region.Prot, BackingFiles.IsShared(file)),
+            relative ?? program ?? "(program)",
+            size,
+            relative is null ? 0 : BytesOnDisk(dir, relative, region.Offset, size));
+    }
+
+    /// <summary>rwx from PROT_READ/WRITE/EXEC, then s (MAP_SHARED on an image file) or p (the program, private).</summary>
+    public static string Protection(uint prot, bool shared) => string.Concat(
+        (prot & 1) != 0 ? "r" : "-",
+        (prot & 2) != 0 ? "w" : "-",
+        (prot & 4) != 0 ? "x" : "-",
+        shared ? "s" : "p");
+
+    static long BytesOnDisk(ImageDirectory dir, string relative, ulong offset, ulong size)
+    {
+        using var handle = Posix.OpenFileAt(dir.Fd, relative, Libc.O_RDONLY);
+        if (handle is null || offset > long.MaxValue || size > long.MaxValue)
+            return 0; // released after exit, or not created yet
+        return DiskUsage.DataBytes(handle, (long)offset, (long)Math.Min(size, (ulong)(long.MaxValue - (long)offset)));
+    }
+}

@@ -1,0 +1,51 @@
+namespace Zhuque.Launcher.Run;
+
+/// <summary>Linux x86_64 signal numbers the launcher names or decides on.</summary>
+public static class Signals
+{
+    public const int SIGHUP = 1;
+    public const int SIGINT = 2;
+    public const int SIGQUIT = 3;
+    public const int SIGILL = 4;
+    public const int SIGTRAP = 5;
+    public const int SIGABRT = 6;
+    public const int SIGBUS = 7;
+    public const int SIGFPE = 8;
+    public const int SIGKILL = 9;
+    public const int SIGSEGV = 11;
+    public const int SIGPIPE = 13;
+    public const int SIGALRM = 14;
+    public const int SIGTERM = 15;
+    public const int SIGPWR = 30;
+    public const int SIGSYS = 31;
+
+    /// <summary>Signals by which a program reports its own crash: the image becomes "faulted", not "lost".</summary>
+    public static bool IsFault(int signal) =>
+        signal is SIGSEGV or SIGBUS or SIGILL or SIGFPE or SIGABRT or SIGSYS or SIGTRAP;
+
+    public static string Name(int signal) => signal switch
+    {
+        SIGHUP => "SIGHUP",
+        SIGINT => "SIGINT",
+        SIGQUIT => "SIGQUIT",
+        SIGILL => "SIGILL",
+        SIGTRAP => "SIGTRAP",
+        SIGABRT => "SIGABRT",
+        SIGBUS => "SIGBUS",
+        SIGFPE => "SIGFPE",
+        SIGKILL => "SIGKILL",
+        10 => "SIGUSR1",
+        SIGSEGV => "SIGSEGV",
+        12 => "SIGUSR2",
+        SIGPIPE => "SIGPIPE",
+        SIGALRM => "SIGALRM",
+        SIGTERM => "SIGTERM",
+        24 => "SIGXCPU",
+        25 => "SIGXFSZ",
+        26 => "SIGVTALRM",
+        27 => "SIGPROF",
+        SIGPWR => "SIGPWR",
+        SIGSYS => "SIGSYS",
+        _ => $"signal {signal}",
+    };
+}

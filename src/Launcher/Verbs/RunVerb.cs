@@ -1,0 +1,20 @@
+using CommandLine;
+using Zhuque.Launcher.Run;
+
+namespace Zhuque.Launcher.Verbs;
+
+[Verb("run", HelpText = "Run a program with all of its memory in an image: zhuque run [--image DIR] [--fresh] [-v] -- PROG [ARGS...]")]
+public sealed class RunVerb : VerbOptions
+{
+    [Option("image", MetaValue = "DIR", HelpText = "Image directory (default: $XDG_STATE_HOME/zhuque/images/PROG).")]
+    public string? Image { get; set; }
+
+    [Option("fresh", HelpText = "Discard what the image holds (saved, lost or faulted run) and start over.")]
+    public bool Fresh { get; set; }
+
+    [Value(0, MetaName = "PROG", Required = true, HelpText = "The program and its arguments.")]
+    public IEnumerable<string> Command { get; set; } = [];
+
+    public override int Execute() =>
+        new RunCommand(new RunRequest(Image, Fresh, Verbose, [.. Command]), ShimSpawner.ShimPath).Execute();
+}

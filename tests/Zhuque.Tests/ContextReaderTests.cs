@@ -1,0 +1,86 @@
+using Zhuque.Interpose.Image;
+using Zhuque.Tests.Support;
+
+namespace Zhuque.Tests;
+
+public sealed class ContextReaderTests : IDisposable
+{
+    readonly TempDir _tmp = new();
+
+    Context Read()
+    {
+        using var h = File.OpenHandle(_tmp["context"], FileMode.Open, FileAccess.Read);
+        return ContextReader.Read(h);
+    }
+
+    [Fact]
+    public void ReadsHeaderAndRegionsWrittenByTheMirror()
+    {
+        ContextBuilder.WriteTypical(_tmp["context"], ZqState.Saved, pid: 1234);
+        var c = Read();
+        Assert.Equal(ZqState.Saved, c.State);
+        Assert.Equal(1234, c.Header.Pid);
+        Assert.Equal(3, c.Regions.Count);
+        Assert.Equal(ZqFile.Stack, (ZqFile)c.Regions[2].File);
+        Assert.Equal(Layout.StackTop, c.Regions[2].End);
+        Assert.Equal((long)Layout.ContextSize, c.FileLength);
+    }
+
+    [Fact]
+    public void SetStateWritesOnlyTheStateWord()
+    {
+        ContextBuilder.WriteTypical(_tmp["context"], ZqState.Running, pid: 5);
+        var before = File.ReadAllBytes(_tmp["context"])[..8192];
+        using (var h = File.OpenHandle(_tmp["context"], FileMode.Open, FileAccess.ReadWrite))
+            ContextWriter.SetState(h, ZqState.Lost);
+        var after = File.ReadAllBytes(_tmp["context"])[..8192];
+        Assert.Equal(ZqState.Lost, Read().State);
+        Assert.Equal(16, ContextWriter.StateOffset);
+        var changed = Enumerable.Range(0, before.Length).Where(i => before[i] != after[i]).ToList();
+        Assert.All(changed, i => Assert.InRange(i, 16, 19));
+    }
+
+    [Theory]
+    [InlineData(0, "truncated")]
+    [InlineData(100, "truncated")]
+    public void RefusesAShortFile(int length, string reason)
+    {
+        File.WriteAllBytes(_tmp["context"], new byte[length]);
+        Assert.Contains(reason, Assert.Throws<ContextCorruptException>(Read).Message);
+    }
+
+    [Fact]
+    public void RefusesBadHeaders()
+    {
+        ZqRegion[] regions = [ContextBuilder.Region(0x400000, 0x401000, ZqFile.Program, 5)];
+        var good = ContextBuilder.Header(ZqState.Saved, 1, regions);
+        var cases = new (ZqHeader Header, string Reason)[]
+        {
+            (good with { Magic = 0 }, "bad magic"),
+            (good with { AbiVersion = Layout.AbiVersion + 1 }, $"ABI version {Layout.AbiVersion + 1}"),
+            (good with { HeaderSize = 8 }, "header size"),
+            (good with { State = 9 }, "unknown state"),
+            (good with { RegionCount = Layout.RegionsCap + 1 }, "capacity"),
+            (good with { RegionOff = 8 }, "overlaps"),
+            (good with { RegionOff = Layout.ContextSize }, "truncated"),
+        };
+        foreach (var (header, reason) in cases)
+        {
+            // The table itself is left out: written at RegionOff it could overwrite the header.
+            ContextBuilder.Write(_tmp["context"], header, []);
+            var e = Record.Exception(Read);
+            Assert.True(e is ContextCorruptException, $"expected \"{reason}\", got {e?.Message ?? "no error"}");
+            Assert.Contains(reason, e!.Message);
+        }
+    }
+
+    [Fact]
+    public void RefusesARegionWithAnUnknownFile()
+    {
+        ZqRegion[] regions = [ContextBuilder.Region(0x400000, 0x401000, (ZqFile)9, 5)];
+        ContextBuilder.Write(_tmp["context"], ContextBuilder.Header(ZqState.Saved, 1, regions), regions);
+        Assert.Contains("invalid", Assert.Throws<ContextCorruptException>(Read).Message);
+    }
+
+    public void Dispose() => _tmp.Dispose();
+}
