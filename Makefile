@@ -54,7 +54,7 @@ $(B)/bin/zhuque-shim: $(SHIM)
 	@echo "build: zhuque-shim" >&2
 	mkdir -p $(B)/bin
 	gcc $(SHIM_CFLAGS) -static -nostdlib -no-pie -Wl,-Ttext-segment=0x80000000000 \
-		-Wl,--build-id=none native/shim/*.c native/shim/*.s -o $@
+		-Wl,--build-id=none -Wl,--no-relax native/shim/*.c native/shim/*.s -o $@
 shim: $(B)/bin/zhuque-shim
 
 $(B)/lib/zhuque/zhuque: $(DOTNET) $(B)/bin/zhuque-shim

@@ -27,6 +27,17 @@ static void block_all(void)
 	__syscall(SYS_rt_sigprocmask, SIG_BLOCK, &all, 0, _NSIG/8);
 }
 
+static void save_altstack(struct zq_thread *t)
+{
+	stack_t ss;
+
+	t->ss_sp = t->ss_size = t->ss_flags = 0;
+	if (__syscall(SYS_sigaltstack, 0, &ss) || (ss.ss_flags & SS_DISABLE)) return;
+	t->ss_sp = (uint64_t)ss.ss_sp;
+	t->ss_size = ss.ss_size;
+	t->ss_flags = ss.ss_flags & ~SS_ONSTACK;
+}
+
 /* The kernel pushed this thread's registers, FP state and mask as a
  * signal frame on its own stack, which is image memory: recording where
  * it is, and the thread pointer the frame does not hold, is the save. */
@@ -41,6 +52,7 @@ static int record(void *uc, int sig)
 	t->tp = (uint64_t)__pthread_self();
 	t->frame = (uint64_t)uc;
 	t->signo = sig;
+	save_altstack(t);
 	a_barrier();
 	t->state = ZQ_THREAD_CAPTURED;
 	return 0;
@@ -148,6 +160,7 @@ static _Noreturn void coordinate(void *uc, int sig)
 		else pause_briefly();
 	}
 	if (h->state != ZQ_STATE_LOST) {
+		__zq_save_fds();
 		if (h->flags & ZQ_FLAG_SYNC) sync_image();
 		h->failures++;
 		h->saved_ns = now(CLOCK_REALTIME);

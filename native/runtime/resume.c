@@ -88,6 +88,10 @@ _Noreturn void __zq_resume_thread(struct zq_thread *t)
 	int tid = __syscall(SYS_gettid);
 
 	fix_owners(__pthread_self(), t->tid, tid);
+	if (t->ss_sp) {
+		stack_t ss = { (void *)t->ss_sp, t->ss_flags, t->ss_size };
+		__syscall(SYS_sigaltstack, &ss, 0);
+	}
 	if (tid == __syscall(SYS_getpid)) lead(h, threads);
 	else follow(h);
 	sigreturn(frame);

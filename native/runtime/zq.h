@@ -46,6 +46,23 @@ hidden void __zq_on_power(int, siginfo_t *, void *);
 hidden void __zq_on_stop(int, siginfo_t *, void *);
 hidden _Noreturn void __zq_resume_thread(struct zq_thread *);
 
+/* Descriptors (fds.c, fd_KIND.c): saved by the coordinator at a failure. */
+hidden void __zq_save_fds(void);
+hidden long __zq_vfork_refused(void);
+hidden uint64_t __zq_save_bytes(const void *, size_t);
+hidden void __zq_keep(struct zq_fd *, const void *, size_t);
+hidden char *__zq_fdinfo(int);
+hidden const char *__zq_field(const char *, const char *);
+hidden uint64_t __zq_number(const char **, int);
+hidden void __zq_save_file(struct zq_fd *, const char *, unsigned long);
+hidden void __zq_save_pipe(struct zq_fd *);
+hidden void __zq_pair_pipes(void);
+hidden void __zq_save_eventfd(struct zq_fd *);
+hidden void __zq_save_timerfd(struct zq_fd *);
+hidden void __zq_save_signalfd(struct zq_fd *);
+hidden void __zq_save_epoll(struct zq_fd *);
+hidden void __zq_save_socket(struct zq_fd *);
+
 hidden _Noreturn void __zq_unmapself_tail(void *, size_t, volatile uint32_t *);
 
 #endif

@@ -2,6 +2,7 @@
  * addresses and recreates its threads, each of which then returns from
  * its saved signal frame through the runtime's __zq_resume_thread. */
 #include "shim.h"
+#include "fds.h"
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -145,6 +146,7 @@ _Noreturn void resume(int dir, int lock, const char *path, uint64_t *kaux)
 
 	h->dir_fd = dir;
 	h->lock_fd = lock;
+	restore_fds(h);
 	h->resume_ready = 0;
 	h->resume_go = 0;
 	sys4(SYS_rt_sigprocmask, SIG_BLOCK, &all, 0, 8);

@@ -84,3 +84,12 @@ void *map(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t off
 {
 	return (void *)sys6(SYS_mmap, addr, len, prot, flags, fd, off);
 }
+
+/* Move fd above top, close-on-exec, and return its new number. */
+int move_above(int fd, int top)
+{
+	long r = sys(SYS_fcntl, fd, 1030 /* F_DUPFD_CLOEXEC */, top + 1);
+	if (r < 0) die(EXIT_SETUP, "cannot move the image descriptors", 0, r);
+	sys(SYS_close, fd, 0, 0);
+	return r;
+}

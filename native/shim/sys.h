@@ -35,6 +35,7 @@ long parse_fd(const char *);
 #define EXIT_NOEXEC  126  /* the program cannot be loaded */
 
 _Noreturn void die(int code, const char *what, const char *name, long err);
+int move_above(int, int);
 void *map(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t off);
 
 #endif

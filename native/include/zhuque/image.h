@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #define ZQ_MAGIC        0x314d494555514857ULL /* "WHQUEIM1" little-endian */
-#define ZQ_ABI_VERSION  2
+#define ZQ_ABI_VERSION  3
 
 /* The auxv entry by which the shim tells the runtime where the context
  * lives. A program started any other way has no such entry, and the
@@ -38,6 +38,13 @@
 #define ZQ_REGIONS_CAP   (1u << 20)
 #define ZQ_THREADS_OFF   0x0000000002001000ULL
 #define ZQ_THREADS_CAP   (1u << 16)
+#define ZQ_FDS_OFF       0x0000000002400000ULL  /* descriptors saved at a failure */
+#define ZQ_FDS_CAP       (1u << 18)
+#define ZQ_BACKLOG_OFF   0x0000000003c00000ULL  /* int32 listen backlog by fd */
+#define ZQ_SCRATCH_OFF   0x0000000003d00000ULL  /* the runtime's work space */
+#define ZQ_SCRATCH_SIZE  0x0000000000300000ULL
+#define ZQ_SAVE_OFF      0x0000000004000000ULL  /* bytes the descriptors name */
+#define ZQ_SAVE_SIZE     0x000000003c000000ULL
 
 enum zq_state {
 	ZQ_STATE_NEW     = 0, /* being created by the shim */
@@ -81,7 +88,55 @@ struct zq_thread {
 	int32_t  tid;     /* kernel tid at failure */
 	uint32_t state;   /* enum zq_thread_state */
 	uint32_t signo;   /* the signal that stopped it */
-	uint32_t pad;
+	uint32_t ss_flags; /* its sigaltstack */
+	uint64_t ss_sp;
+	uint64_t ss_size;
+};
+
+/* What a descriptor was, saved at a failure: one save/restore pair per
+ * kind (native/runtime/fd_KIND.c saves, native/shim/fd_KIND.c restores). */
+enum zq_fd_kind {
+	ZQ_FD_FILE     = 1, /* by path: regular file, directory, device, FIFO */
+	ZQ_FD_PIPE     = 2,
+	ZQ_FD_EVENTFD  = 3,
+	ZQ_FD_TIMERFD  = 4,
+	ZQ_FD_SIGNALFD = 5,
+	ZQ_FD_EPOLL    = 6,
+	ZQ_FD_LISTEN   = 7, /* listening or bound datagram socket */
+	ZQ_FD_SOCKET   = 8, /* connected socket: comes back with its peer closed */
+	ZQ_FD_DUP      = 9, /* shares the open file description of same_as */
+	ZQ_FD_OTHER    = 10, /* a kind Zhuque cannot restore */
+};
+
+struct zq_fd {
+	int32_t  fd;
+	uint32_t kind;     /* enum zq_fd_kind */
+	int32_t  flags;    /* file status flags (F_GETFL) */
+	int32_t  cloexec;  /* FD_CLOEXEC */
+	int32_t  same_as;  /* DUP: the lower descriptor it shares a file with */
+	int32_t  peer;     /* PIPE: a descriptor of the other end, or -1 */
+	uint64_t pos;      /* FILE: offset */
+	uint64_t dev;      /* st_dev and st_ino, to tell shared files */
+	uint64_t ino;
+	uint64_t data_off; /* in the save area: path, address and options, */
+	uint32_t data_len; /* unread pipe bytes or epoll registrations */
+	uint32_t deleted;  /* FILE: unlinked while open */
+	uint64_t arg[4];   /* per kind, see native/runtime/fd_KIND.c */
+};
+
+/* EPOLL data: one per registration. */
+struct zq_epoll_item {
+	int32_t  fd;
+	uint32_t events;
+	uint64_t data;
+};
+
+/* LISTEN data: the address, then options to set again. */
+struct zq_sockopt {
+	int32_t level;
+	int32_t name;
+	int32_t value;
+	int32_t pad;
 };
 
 struct zq_header {
@@ -122,6 +177,14 @@ struct zq_header {
 	uint32_t resume_go;       /* set when every thread may continue */
 	uint32_t pwr_pending;     /* the program's SIGPWR handler is owed a call */
 	uint32_t flags;           /* ZQ_FLAG_* */
+	uint32_t fd_count;        /* descriptors saved at the last failure */
+	uint32_t fd_cap;
+	uint64_t fd_off;          /* ZQ_FDS_OFF */
+	uint64_t save_off;        /* ZQ_SAVE_OFF */
+	uint64_t save_len;        /* bytes used in the save area */
+	uint64_t cwd_off;         /* the working directory, in the save area */
+	uint32_t cwd_len;
+	uint32_t umask;
 };
 
 #define ZQ_FLAG_SYNC 1u  /* image on a disk filesystem: msync at failure */
@@ -129,5 +192,7 @@ struct zq_header {
 #define ZQ_HEADER(base) ((struct zq_header *)(base))
 #define ZQ_REGIONS(h) ((struct zq_region *)((char *)(h) + (h)->region_off))
 #define ZQ_THREADS(h) ((struct zq_thread *)((char *)(h) + (h)->thread_off))
+#define ZQ_FDS(h) ((struct zq_fd *)((char *)(h) + (h)->fd_off))
+#define ZQ_SAVED(h, off) ((char *)(h) + (h)->save_off + (off))
 
 #endif

@@ -1,0 +1,78 @@
+#include "zq.h"
+#include "syscall.h"
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <string.h>
+
+/* Sockets: arg[0] domain, arg[1] type, arg[2] protocol, arg[3] listen
+ * backlog. A listening socket (or a bound datagram socket) is LISTEN; its
+ * data is a uint32 address length, the address (each padded to 8 bytes),
+ * then zq_sockopt entries for the options worth setting again. Any other
+ * socket is SOCKET: a connection cannot outlive its process, so it comes
+ * back as one whose peer has closed. */
+
+void __zq_listened(int fd, int backlog)
+{
+	if (__zq_ctx && fd >= 0 && (unsigned)fd < ZQ_FDS_CAP)
+		((int32_t *)((char *)__zq_ctx + ZQ_BACKLOG_OFF))[fd] = backlog;
+}
+
+static int opt(int fd, int level, int name)
+{
+	int v = 0;
+	unsigned len = sizeof v;
+	return __syscall(SYS_getsockopt, fd, level, name, &v, &len) ? -1 : v;
+}
+
+static const struct { int level, name; } kept[] = {
+	{ SOL_SOCKET, SO_REUSEADDR }, { SOL_SOCKET, SO_REUSEPORT },
+	{ SOL_SOCKET, SO_KEEPALIVE }, { SOL_SOCKET, SO_RCVBUF },
+	{ SOL_SOCKET, SO_SNDBUF }, { IPPROTO_TCP, TCP_NODELAY },
+	{ IPPROTO_TCP, TCP_DEFER_ACCEPT }, { IPPROTO_IPV6, IPV6_V6ONLY },
+};
+
+static void save_listener(struct zq_fd *e, const void *addr, unsigned alen)
+{
+	struct zq_sockopt o[sizeof kept / sizeof *kept];
+	uint32_t alen32 = alen, i, n = 0;
+	uint64_t first;
+
+	for (i = 0; i < sizeof kept / sizeof *kept; i++) {
+		int v;
+		if (kept[i].level == IPPROTO_TCP && e->arg[2] != IPPROTO_TCP) continue;
+		if (kept[i].level == IPPROTO_IPV6 && e->arg[0] != AF_INET6) continue;
+		if ((v = opt(e->fd, kept[i].level, kept[i].name)) < 0) continue;
+		o[n++] = (struct zq_sockopt){ kept[i].level, kept[i].name, v, 0 };
+	}
+	first = __zq_save_bytes(&alen32, sizeof alen32);
+	__zq_save_bytes(addr, alen);
+	__zq_save_bytes(o, n * sizeof *o);
+	e->data_off = first;
+	e->data_len = 8 + ((alen + 7) & -8) + n * sizeof *o;
+}
+
+void __zq_save_socket(struct zq_fd *e)
+{
+	char addr[128];
+	unsigned alen = sizeof addr;
+	int32_t backlog = (unsigned)e->fd < ZQ_FDS_CAP
+		? ((int32_t *)((char *)__zq_ctx + ZQ_BACKLOG_OFF))[e->fd] : 0;
+	int listening = opt(e->fd, SOL_SOCKET, SO_ACCEPTCONN) == 1;
+
+	e->kind = ZQ_FD_SOCKET;
+	e->arg[0] = opt(e->fd, SOL_SOCKET, SO_DOMAIN);
+	e->arg[1] = opt(e->fd, SOL_SOCKET, SO_TYPE);
+	e->arg[2] = opt(e->fd, SOL_SOCKET, SO_PROTOCOL);
+	e->arg[3] = backlog > 0 ? backlog : SOMAXCONN;
+	if (__syscall(SYS_getsockname, e->fd, addr, &alen)) return;
+	if (!listening && e->arg[1] == SOCK_DGRAM) {
+		char peer[128];
+		unsigned plen = sizeof peer;
+		listening = __syscall(SYS_getpeername, e->fd, peer, &plen) != 0
+			&& alen > sizeof(sa_family_t);
+	}
+	if (!listening) return;
+	e->kind = ZQ_FD_LISTEN;
+	save_listener(e, addr, alen);
+}

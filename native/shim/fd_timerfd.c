@@ -1,0 +1,17 @@
+#include "fds.h"
+#include <fcntl.h>
+#include <time.h>
+
+/* TIMERFD: a new one, armed with the time it had left and its interval. */
+void restore_timerfd(struct zq_header *h, const struct zq_fd *e)
+{
+	struct itimerspec its = {
+		{ e->arg[2] / 1000000000, e->arg[2] % 1000000000 },
+		{ e->arg[1] / 1000000000, e->arg[1] % 1000000000 },
+	};
+	long fd = sys(SYS_timerfd_create, e->arg[0], O_CLOEXEC, 0);
+
+	(void)h;
+	if (fd >= 0 && e->arg[1]) sys4(SYS_timerfd_settime, fd, 0, &its, 0);
+	place(e, fd);
+}
