@@ -72,7 +72,15 @@ void __zq_save_socket(struct zq_fd *e)
 		listening = __syscall(SYS_getpeername, e->fd, peer, &plen) != 0
 			&& alen > sizeof(sa_family_t);
 	}
-	if (!listening) return;
+	if (!listening) {
+		/* The connection ends with the process: end it with a reset,
+		 * so it leaves no TIME_WAIT holding the port its listener must
+		 * bind again on resume. */
+		struct linger now = { 1, 0 };
+		if (e->arg[1] == SOCK_STREAM && e->arg[0] != AF_UNIX)
+			__syscall(SYS_setsockopt, e->fd, SOL_SOCKET, SO_LINGER, &now, sizeof now);
+		return;
+	}
 	e->kind = ZQ_FD_LISTEN;
 	save_listener(e, addr, alen);
 }

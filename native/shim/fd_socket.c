@@ -3,6 +3,21 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <errno.h>
+#include <time.h>
+
+/* Connections the dead process accepted on this port close as it dies;
+ * until they are gone (a few milliseconds) the port may still be busy. */
+static long bind_again(long fd, const char *addr, uint32_t alen)
+{
+	struct timespec pause = { 0, 10000000 };
+	long r;
+	int tries = 300;
+
+	while ((r = sys(SYS_bind, fd, addr, alen)) == -EADDRINUSE && --tries)
+		sys(SYS_nanosleep, &pause, 0, 0);
+	return r;
+}
 
 /* LISTEN: a new socket with the saved options, bound to the same address
  * and listening with the same backlog, so clients can connect again at
@@ -32,7 +47,7 @@ void restore_listen(struct zq_header *h, const struct zq_fd *e)
 		if (!sys(SYS_lstat, path, &st, 0) && S_ISSOCK(st.st_mode))
 			sys(SYS_unlink, path, 0, 0);
 	}
-	r = sys(SYS_bind, fd, addr, alen);
+	r = bind_again(fd, addr, alen);
 	if (r < 0) fd_die(e, "cannot bind its address again", r);
 	if (e->arg[1] == SOCK_STREAM || e->arg[1] == SOCK_SEQPACKET) {
 		r = sys(SYS_listen, fd, e->arg[3], 0);

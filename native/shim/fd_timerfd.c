@@ -2,7 +2,10 @@
 #include <fcntl.h>
 #include <time.h>
 
-/* TIMERFD: a new one, armed with the time it had left and its interval. */
+/* TIMERFD: a new one, armed with the time it had left and its interval.
+ * A periodic timer with expirations not yet read is not running (the
+ * kernel forwards it on read), so it has no time left: it comes back
+ * firing at once. */
 void restore_timerfd(struct zq_header *h, const struct zq_fd *e)
 {
 	struct itimerspec its = {
@@ -12,6 +15,7 @@ void restore_timerfd(struct zq_header *h, const struct zq_fd *e)
 	long fd = sys(SYS_timerfd_create, e->arg[0], O_CLOEXEC, 0);
 
 	(void)h;
-	if (fd >= 0 && e->arg[1]) sys4(SYS_timerfd_settime, fd, 0, &its, 0);
+	if (!e->arg[1] && e->arg[2]) its.it_value.tv_nsec = 1;
+	if (fd >= 0 && (e->arg[1] || e->arg[2])) sys4(SYS_timerfd_settime, fd, 0, &its, 0);
 	place(e, fd);
 }
