@@ -13,7 +13,8 @@ public enum ReturnCode
     ImageInsecure = 120,    // owner, mode or symlink make the directory unsafe to use
     ImageBusy = 121,        // another process holds IMAGE/lock
     ImageCorrupt = 122,     // bad magic or ABI version, truncated context, unreadable manifest
-    ImageNeedsFresh = 123,  // holds a run that must not be overwritten silently
+    ImageNeedsFresh = 123,  // holds a run that must not be overwritten silently; or not the state the verb needs
+    ProgramChanged = 124,   // resume: the program file or the working directory is not what was saved
     UsageOrInternal = 125,  // bad command line, or zhuque itself failed
     CannotExecute = 126,    // the program exists but cannot be run under Zhuque
     NotFound = 127,         // the program does not exist

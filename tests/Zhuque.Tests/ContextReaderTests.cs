@@ -82,5 +82,35 @@ public sealed class ContextReaderTests : IDisposable
         Assert.Contains("invalid", Assert.Throws<ContextCorruptException>(Read).Message);
     }
 
+    [Fact]
+    public void ReadsTheThreadTableAndTheSavedWorkingDirectory()
+    {
+        ZqThread[] threads = [ContextBuilder.Thread(10, 0x1000, 30), ContextBuilder.Thread(11, 0x2000, 35)];
+        var cwd = "/srv/wörk\0"u8.ToArray(); // getcwd's length counts the NUL
+        var header = ContextBuilder.Header(ZqState.Saved, 10, ContextBuilder.TypicalRegions) with { CwdOff = 64, CwdLen = (uint)cwd.Length };
+        ContextBuilder.Write(_tmp["context"], header, ContextBuilder.TypicalRegions, threads: threads);
+        using (var f = File.OpenHandle(_tmp["context"], FileMode.Open, FileAccess.Write))
+            RandomAccess.Write(f, cwd, (long)(Layout.SaveOff + 64));
+        var c = Read();
+        Assert.Equal(threads, c.Threads);
+        Assert.Equal("/srv/wörk", c.SavedCwd);
+        Assert.Null(ReadWith(header with { CwdLen = 0 }).SavedCwd);
+    }
+
+    [Fact]
+    public void RefusesAWorkingDirectoryOrDescriptorTablePastTheEnd()
+    {
+        var header = ContextBuilder.Header(ZqState.Saved, 1, ContextBuilder.TypicalRegions);
+        Assert.Contains("working directory", Assert.Throws<ContextCorruptException>(() => ReadWith(header with { CwdLen = 5000 })).Message);
+        Assert.Contains("working directory", Assert.Throws<ContextCorruptException>(() => ReadWith(header with { CwdOff = Layout.ContextSize, CwdLen = 8 })).Message);
+        Assert.Contains("descriptor table", Assert.Throws<ContextCorruptException>(() => ReadWith(header with { FdCount = 10 }, length: 0x2400100)).Message);
+    }
+
+    Context ReadWith(ZqHeader header, long length = (long)Layout.ContextSize)
+    {
+        ContextBuilder.Write(_tmp["context"], header, ContextBuilder.TypicalRegions, length);
+        return Read();
+    }
+
     public void Dispose() => _tmp.Dispose();
 }

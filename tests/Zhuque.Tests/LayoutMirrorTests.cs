@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -16,8 +17,8 @@ namespace Zhuque.Tests;
 /// </summary>
 public sealed partial class LayoutMirrorTests
 {
-    static readonly Type[] Structs = [typeof(ZqRegion), typeof(ZqThread), typeof(ZqHeader)];
-    static readonly Type[] Enums = [typeof(ZqState), typeof(ZqFile), typeof(ZqThreadState)];
+    static readonly Type[] Structs = [typeof(ZqRegion), typeof(ZqThread), typeof(ZqFd), typeof(ZqEpollItem), typeof(ZqSockopt), typeof(ZqHeader)];
+    static readonly Type[] Enums = [typeof(ZqState), typeof(ZqFile), typeof(ZqThreadState), typeof(ZqFdKind)];
 
     [Fact]
     public void EveryStructFieldOffsetSizeAndSignednessMatchesC()
@@ -153,12 +154,15 @@ public static partial class LayoutComparer
             {
                 var field = SnakeCase(f.Name);
                 var key = $"{c}.{field}";
+                // A fixed buffer mirrors a C array: its signedness is its element's.
+                var array = f.GetCustomAttribute<FixedBufferAttribute>();
+                var element = array is null ? field : field + "[0]";
                 probe.AppendLine($"\tprintf(\"offsetof.{key} %zu\\n\", offsetof(struct {c}, {field}));");
                 probe.AppendLine($"\tprintf(\"size.{key} %zu\\n\", sizeof(((struct {c} *)0)->{field}));");
-                probe.AppendLine($"\tprintf(\"signed.{key} %d\\n\", SIGNED(struct {c}, {field}));");
+                probe.AppendLine($"\tprintf(\"signed.{key} %d\\n\", SIGNED(struct {c}, {element}));");
                 expected[$"offsetof.{key}"] = Marshal.OffsetOf(t, f.Name).ToString();
-                expected[$"size.{key}"] = Marshal.SizeOf(f.FieldType).ToString();
-                expected[$"signed.{key}"] = IsSigned(f.FieldType) ? "1" : "0";
+                expected[$"size.{key}"] = (array is null ? Marshal.SizeOf(f.FieldType) : Marshal.SizeOf(array.ElementType) * array.Length).ToString();
+                expected[$"signed.{key}"] = IsSigned(array?.ElementType ?? f.FieldType) ? "1" : "0";
             }
         }
         probe.AppendLine("\treturn 0;\n}");

@@ -133,7 +133,10 @@ public sealed class SupervisorTests(Programs programs) : IClassFixture<Programs>
         Assert.Equal(158, Run(FakeShim(ZqState.Saved), false, programs.Static, "kill9"));
         Assert.Equal((uint)ZqState.Saved, Header().State);
         Assert.True(MemoryKept);
-        Assert.Equal("signal", ReadManifest().History[^1].Event);
+        var last = ReadManifest().History[^1];
+        Assert.Equal("failure", last.Event);
+        Assert.Equal(158, last.Status);
+        Assert.Contains("then killed by SIGKILL", last.Detail); // not by the SIGPWR of a save
     }
 
     [Fact]
@@ -144,8 +147,8 @@ public sealed class SupervisorTests(Programs programs) : IClassFixture<Programs>
         Assert.Equal((uint)ZqState.Saved, Header().State);
         Assert.Equal(3, Run(FakeShim(ZqState.Running), true, programs.Static, "exit", "3"));
         Assert.Equal((uint)ZqState.Exited, Header().State);
-        // History survives --fresh: run, signal, run, exit.
-        Assert.Equal(["run", "signal", "run", "exit"], ReadManifest().History.Select(h => h.Event));
+        // History survives --fresh: run, failure, run, exit.
+        Assert.Equal(["run", "failure", "run", "exit"], ReadManifest().History.Select(h => h.Event));
     }
 
     [Fact]

@@ -1,23 +1,31 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Text;
 using Microsoft.Win32.SafeHandles;
 
 namespace Zhuque.Interpose.Image;
 
 /// <summary>
-/// Reads the header and region table of IMAGE/context with pread
-/// (RandomAccess): the file is a sparse 1 GiB and is never mapped, so a
-/// damaged or hostile context costs at most the bytes its tables claim.
+/// Reads the header, region table, thread table and saved working
+/// directory of IMAGE/context with pread (RandomAccess): the file is a
+/// sparse 1 GiB and is never mapped, so a damaged or hostile context costs
+/// at most the bytes its tables claim.
 /// Everything is checked against the file's length before it is believed.
 /// </summary>
 public static class ContextReader
 {
+    const int MaxPath = 4096; // PATH_MAX: the runtime saves getcwd's answer
+
     public static Context Read(SafeFileHandle handle)
     {
         var length = RandomAccess.GetLength(handle);
         var header = ReadHeader(handle, length);
-        var regions = ReadRegions(handle, header, length);
-        return new Context(header, regions, length);
+        var regions = ReadRegions(handle, header);
+        var threads = ReadTable<ZqThread>(handle, header.ThreadOff, header.ThreadCount);
+        // getcwd's length counts the terminating NUL.
+        var cwd = header.CwdLen == 0 ? null
+            : Encoding.UTF8.GetString(ReadTable<byte>(handle, header.SaveOff + header.CwdOff, header.CwdLen)).TrimEnd('\0');
+        return new Context(header, regions, threads, cwd, length);
     }
 
     public static ZqHeader ReadHeader(SafeFileHandle handle, long length)
@@ -36,6 +44,15 @@ public static class ContextReader
             throw new ContextCorruptException($"context has unknown state {header.State}");
         CheckTable("region", header.RegionOff, header.RegionCount, header.RegionCap, Unsafe.SizeOf<ZqRegion>(), size, length);
         CheckTable("thread", header.ThreadOff, header.ThreadCount, header.ThreadCap, Unsafe.SizeOf<ZqThread>(), size, length);
+        CheckTable("descriptor", header.FdOff, header.FdCount, header.FdCap, Unsafe.SizeOf<ZqFd>(), size, length);
+        if (header.CwdLen > 0)
+        {
+            var start = header.SaveOff + header.CwdOff;
+            if (header.CwdLen > MaxPath)
+                throw new ContextCorruptException($"context has a working directory of {header.CwdLen} bytes");
+            if (start < header.SaveOff || start < (ulong)size || start + header.CwdLen > (ulong)length)
+                throw new ContextCorruptException($"context names a working directory at 0x{start:x} ({header.CwdLen} bytes), outside the file ({length} bytes)");
+        }
         return header;
     }
 
@@ -53,17 +70,24 @@ public static class ContextReader
             throw new ContextCorruptException($"context is truncated: its {name} table ends at {end}, the file at {length}");
     }
 
-    static ZqRegion[] ReadRegions(SafeFileHandle handle, ZqHeader header, long length)
+    static ZqRegion[] ReadRegions(SafeFileHandle handle, ZqHeader header)
     {
-        var regions = new ZqRegion[header.RegionCount];
-        var bytes = MemoryMarshal.AsBytes(regions.AsSpan());
-        ReadExactly(handle, bytes, (long)header.RegionOff);
+        var regions = ReadTable<ZqRegion>(handle, header.RegionOff, header.RegionCount);
         foreach (var r in regions)
         {
             if (r.End < r.Start || r.File >= (uint)ZqFile.Count)
                 throw new ContextCorruptException($"context region 0x{r.Start:x}-0x{r.End:x} (file {r.File}) is invalid");
         }
         return regions;
+    }
+
+    /// <summary>A table ReadHeader has checked against the file's length.</summary>
+    static T[] ReadTable<T>(SafeFileHandle handle, ulong offset, uint count) where T : unmanaged
+    {
+        var table = new T[count];
+        if (count > 0)
+            ReadExactly(handle, MemoryMarshal.AsBytes(table.AsSpan()), (long)offset);
+        return table;
     }
 
     static T ReadStruct<T>(SafeFileHandle handle, long offset) where T : unmanaged

@@ -9,7 +9,7 @@ namespace Zhuque.Interpose.Image;
 public static class Layout
 {
     [CName("ZQ_MAGIC")] public const ulong Magic = 0x314d494555514857UL; // "WHQUEIM1" little-endian
-    [CName("ZQ_ABI_VERSION")] public const uint AbiVersion = 2;
+    [CName("ZQ_ABI_VERSION")] public const uint AbiVersion = 3;
     [CName("AT_ZHUQUE")] public const ulong AtZhuque = 0x5a51;
 
     [CName("ZQ_SHIM_BASE")] public const ulong ShimBase = 0x0000080000000000UL;
@@ -29,6 +29,13 @@ public static class Layout
     [CName("ZQ_REGIONS_CAP")] public const uint RegionsCap = 1u << 20;
     [CName("ZQ_THREADS_OFF")] public const ulong ThreadsOff = 0x0000000002001000UL;
     [CName("ZQ_THREADS_CAP")] public const uint ThreadsCap = 1u << 16;
+    [CName("ZQ_FDS_OFF")] public const ulong FdsOff = 0x0000000002400000UL;       // descriptors saved at a failure
+    [CName("ZQ_FDS_CAP")] public const uint FdsCap = 1u << 18;
+    [CName("ZQ_BACKLOG_OFF")] public const ulong BacklogOff = 0x0000000003c00000UL; // int32 listen backlog by fd
+    [CName("ZQ_SCRATCH_OFF")] public const ulong ScratchOff = 0x0000000003d00000UL; // the runtime's work space
+    [CName("ZQ_SCRATCH_SIZE")] public const ulong ScratchSize = 0x0000000000300000UL;
+    [CName("ZQ_SAVE_OFF")] public const ulong SaveOff = 0x0000000004000000UL;       // bytes the descriptors name
+    [CName("ZQ_SAVE_SIZE")] public const ulong SaveSize = 0x000000003c000000UL;
 }
 
 [CName("zq_state")]
@@ -80,10 +87,68 @@ public struct ZqThread
 {
     public ulong Tp;    // tp: thread pointer (fs base)
     public ulong Frame; // frame: its ucontext_t, pushed by the kernel on its stack
-    public int Tid;     // tid: kernel tid at failure
-    public uint State;  // state: enum zq_thread_state
-    public uint Signo;  // signo: the signal that stopped it
-    public uint Pad;    // pad
+    public int Tid;       // tid: kernel tid at failure
+    public uint State;    // state: enum zq_thread_state
+    public uint Signo;    // signo: the signal that stopped it
+    public uint SsFlags;  // ss_flags: its sigaltstack
+    public ulong SsSp;    // ss_sp
+    public ulong SsSize;  // ss_size
+}
+
+/// <summary>What a descriptor was, saved at a failure: one save/restore pair per kind.</summary>
+[CName("zq_fd_kind")]
+public enum ZqFdKind : uint
+{
+    [CName("ZQ_FD_FILE")] File = 1,         // by path: regular file, directory, device, FIFO
+    [CName("ZQ_FD_PIPE")] Pipe = 2,
+    [CName("ZQ_FD_EVENTFD")] EventFd = 3,
+    [CName("ZQ_FD_TIMERFD")] TimerFd = 4,
+    [CName("ZQ_FD_SIGNALFD")] SignalFd = 5,
+    [CName("ZQ_FD_EPOLL")] Epoll = 6,
+    [CName("ZQ_FD_LISTEN")] Listen = 7,     // listening or bound datagram socket
+    [CName("ZQ_FD_SOCKET")] Socket = 8,     // connected socket: comes back with its peer closed
+    [CName("ZQ_FD_DUP")] Dup = 9,           // shares the open file description of same_as
+    [CName("ZQ_FD_OTHER")] Other = 10,      // a kind Zhuque cannot restore
+}
+
+[CName("zq_fd")]
+[StructLayout(LayoutKind.Sequential)]
+public unsafe struct ZqFd
+{
+    public int Fd;            // fd
+    public uint Kind;         // kind: enum zq_fd_kind
+    public int Flags;         // flags: file status flags (F_GETFL)
+    public int Cloexec;       // cloexec: FD_CLOEXEC
+    public int SameAs;        // same_as: DUP: the lower descriptor it shares a file with
+    public int Peer;          // peer: PIPE: a descriptor of the other end, or -1
+    public ulong Pos;         // pos: FILE: offset
+    public ulong Dev;         // dev: st_dev and st_ino, to tell shared files
+    public ulong Ino;         // ino
+    public ulong DataOff;     // data_off: in the save area: path, address and options,
+    public uint DataLen;      // data_len: unread pipe bytes or epoll registrations
+    public uint Deleted;      // deleted: FILE: unlinked while open
+    public fixed ulong Arg[4]; // arg[4]: per kind, see native/runtime/fd_KIND.c
+}
+
+/// <summary>EPOLL data: one per registration.</summary>
+[CName("zq_epoll_item")]
+[StructLayout(LayoutKind.Sequential)]
+public struct ZqEpollItem
+{
+    public int Fd;       // fd
+    public uint Events;  // events
+    public ulong Data;   // data
+}
+
+/// <summary>LISTEN data: the address, then options to set again.</summary>
+[CName("zq_sockopt")]
+[StructLayout(LayoutKind.Sequential)]
+public struct ZqSockopt
+{
+    public int Level;  // level
+    public int Name;   // name
+    public int Value;  // value
+    public int Pad;    // pad
 }
 
 [CName("zq_header")]
@@ -127,4 +192,12 @@ public struct ZqHeader
     public uint ResumeGo;     // resume_go: set when every thread may continue
     public uint PwrPending;   // pwr_pending: the program's SIGPWR handler is owed a call
     public uint Flags;        // flags: ZQ_FLAG_*
+    public uint FdCount;      // fd_count: descriptors saved at the last failure
+    public uint FdCap;        // fd_cap
+    public ulong FdOff;       // fd_off: ZQ_FDS_OFF
+    public ulong SaveOff;     // save_off: ZQ_SAVE_OFF
+    public ulong SaveLen;     // save_len: bytes used in the save area
+    public ulong CwdOff;      // cwd_off: the working directory, in the save area
+    public uint CwdLen;       // cwd_len
+    public uint Umask;        // umask
 }

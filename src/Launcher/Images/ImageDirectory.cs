@@ -116,14 +116,13 @@ public sealed class ImageDirectory : IDisposable
         }
     }
 
-    /// <summary>Creates (or keeps) a file 0600 inside the image, for Serilog to append to.</summary>
-    public string EnsurePrivateFile(string name)
+    /// <summary>Opens a file inside the image for appending (O_APPEND), creating it 0600 if missing.</summary>
+    public FileDescriptor OpenForAppend(string name)
     {
-        var fd = Posix.OpenAt(Fd, name, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, ImageFiles.FileMode);
+        var fd = Posix.OpenAt(Fd, name, Libc.O_WRONLY | Libc.O_APPEND | Libc.O_CREAT | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, ImageFiles.FileMode);
         if (fd < 0)
             throw new IOException($"{File(name)}: {Libc.Message(-fd)}");
-        Libc.Close(fd);
-        return File(name);
+        return new FileDescriptor(fd);
     }
 
     public void Dispose() => _fd.Dispose();

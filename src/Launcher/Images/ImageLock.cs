@@ -32,6 +32,24 @@ public sealed class ImageLock : IDisposable
         throw new IOException($"flock {dir.File(ImageFiles.Lock)}: {Libc.Message(errno)}");
     }
 
+    /// <summary>The exclusive lock, or 121 naming the pid of the process that holds it.</summary>
+    public static ImageLock Acquire(ImageDirectory dir) => TryAcquire(dir) ?? throw Busy(dir);
+
+    static ZhuqueException Busy(ImageDirectory dir)
+    {
+        var pid = "unknown";
+        try
+        {
+            if (ContextFile.Read(dir) is { } context && context.Header.Pid > 0)
+                pid = context.Header.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (ZhuqueException)
+        {
+            // A context being written by its owner may not read cleanly yet.
+        }
+        return new ZhuqueException(ReturnCode.ImageBusy, $"image {dir.Path} is in use by a running process (pid {pid})");
+    }
+
     /// <summary>
     /// Whether some process holds the lock now: try a shared lock without
     /// waiting and release it at once. Creates nothing.

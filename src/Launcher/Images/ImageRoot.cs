@@ -24,4 +24,17 @@ public static class ImageRoot
     /// <summary>The default image of a program: named after the program's base name.</summary>
     public static string ForProgram(string program) =>
         System.IO.Path.Combine(Path(), System.IO.Path.GetFileName(program.TrimEnd('/')));
+
+    /// <summary>
+    /// IMAGE as inspect, resume and crash take it: a path, or else a bare
+    /// name that is not a directory here is an image under the default
+    /// directory (as `list` shows them).
+    /// </summary>
+    public static string Locate(string image)
+    {
+        if (image.Contains('/') || Directory.Exists(image))
+            return image;
+        var named = System.IO.Path.Combine(Path(), image);
+        return Directory.Exists(named) ? named : image;
+    }
 }

@@ -18,12 +18,14 @@ public sealed record Manifest(
 /// <summary>One event in an image's life. Status is the exit status zhuque returned for it.</summary>
 public sealed record HistoryEntry(DateTime Time, string Event, int Pid, int? Status = null, string? Detail = null);
 
-/// <summary>The values of HistoryEntry.Event.</summary>
+/// <summary>The values of HistoryEntry.Event (docs/cli.md lists them).</summary>
 public static class HistoryEvents
 {
-    public const string Run = "run";         // the program was started
-    public const string Exit = "exit";       // it exited by itself; memory released
-    public const string Signal = "signal";   // a signal ended it after its failure was saved: resumable
-    public const string Lost = "lost";       // a signal killed it without a save
-    public const string Faulted = "faulted"; // it crashed itself (SIGSEGV, SIGBUS, ...)
+    public const string Run = "run";                    // the program was started afresh
+    public const string Resume = "resume";              // a saved image was resumed
+    public const string Exit = "exit";                  // it exited by itself; memory released
+    public const string Failure = "failure";            // a power failure was saved: resumable (time: when it was saved)
+    public const string Lost = "lost";                  // a signal killed it without a save
+    public const string Faulted = "faulted";            // it crashed itself (SIGSEGV, SIGBUS, ...)
+    public const string ResumeFailed = "resume-failed"; // the shim ended before the program continued; the image still holds its failure
 }

@@ -12,7 +12,7 @@ public sealed class InspectCommand(InspectRequest request, TextWriter output)
         using var log = LogFactory.Console(request.Verbose);
         try
         {
-            using var dir = ImageDirectory.OpenExisting(Locate(request.Image));
+            using var dir = ImageDirectory.OpenExisting(ImageRoot.Locate(request.Image));
             var report = InspectReportBuilder.Build(dir);
             if (request.Json)
                 output.WriteLine(JsonSerializer.Serialize(report, ZhuqueJsonContext.Default.InspectReport));
@@ -24,14 +24,5 @@ public sealed class InspectCommand(InspectRequest request, TextWriter output)
         {
             return (int)Failures.Report(log, e);
         }
-    }
-
-    /// <summary>A bare name that is not a path here is taken as an image under the default directory (as `list` shows them).</summary>
-    static string Locate(string image)
-    {
-        if (image.Contains('/') || Directory.Exists(image))
-            return image;
-        var named = Path.Combine(ImageRoot.Path(), image);
-        return Directory.Exists(named) ? named : image;
     }
 }

@@ -5,6 +5,9 @@ namespace Zhuque.Launcher.Inspect;
 /// <summary>
 /// What `inspect` shows, in text or as JSON. State is "none" when the image
 /// has no context yet; Pid is set only while a process holds the image lock.
+/// Failures and Resumes come from the context; LastSaved, SaveNs (how long
+/// the capture took) and SyncNs (of which msync) once a failure was saved;
+/// Threads only while the image holds a saved failure.
 /// </summary>
 public sealed record InspectReport(
     string Image,
@@ -15,6 +18,12 @@ public sealed record InspectReport(
     int? Pid,
     DateTime? Started,
     int? ExitStatus,
+    uint? Failures,
+    uint? Resumes,
+    DateTime? LastSaved,
+    ulong? SaveNs,
+    ulong? SyncNs,
+    IReadOnlyList<ThreadReport>? Threads,
     IReadOnlyList<RegionReport> Regions,
     IReadOnlyList<HistoryEntry> History);
 
@@ -26,3 +35,50 @@ public sealed record RegionReport(
     string File,
     ulong Size,
     long BytesOnDisk);
+
+/// <summary>
+/// A thread captured at the failure: its tid then, the signal that stopped
+/// it (SIGPWR for the thread that took the failure, ZQSTOP for the others),
+/// its thread pointer and the address of its signal frame; then either its
+/// registers and signal mask from that frame, or Error.
+/// </summary>
+public sealed record ThreadReport(
+    int Tid,
+    int Signo,
+    string Signal,
+    string State,
+    string Tp,
+    string Frame,
+    RegistersReport? Registers,
+    string? SignalMask,
+    string? Error);
+
+/// <summary>The general registers of a saved frame (struct sigcontext), in hex, by their kernel names.</summary>
+public sealed record RegistersReport(
+    string Rip,
+    string Rsp,
+    string Rbp,
+    string Rax,
+    string Rbx,
+    string Rcx,
+    string Rdx,
+    string Rsi,
+    string Rdi,
+    string R8,
+    string R9,
+    string R10,
+    string R11,
+    string R12,
+    string R13,
+    string R14,
+    string R15,
+    string Eflags,
+    string Cs,
+    string Ss,
+    string Fs,
+    string Gs,
+    string Err,
+    string Trapno,
+    string Oldmask,
+    string Cr2,
+    string Fpstate);

@@ -18,6 +18,7 @@ public static class InspectReportBuilder
         var inUse = ImageLock.IsHeld(dir);
         var program = manifest?.Program;
         var regions = context?.Regions.Select(r => Region(dir, r, program)).ToArray() ?? [];
+        var saved = context is not null && context.Header.Failures > 0;
         return new InspectReport(
             dir.Path,
             program,
@@ -27,6 +28,12 @@ public static class InspectReportBuilder
             inUse && context is not null && context.Header.Pid > 0 ? context.Header.Pid : null,
             context?.Started?.UtcDateTime,
             context?.State == ZqState.Exited ? context.Header.ExitStatus : null,
+            context?.Header.Failures,
+            context?.Header.Resumes,
+            saved ? context!.LastSaved?.UtcDateTime : null,
+            saved ? context!.Header.SaveNs : null,
+            saved ? context!.Header.SyncNs : null,
+            context?.State == ZqState.Saved ? ThreadReports.Build(dir, context) : null,
             regions,
             manifest?.History ?? []);
     }

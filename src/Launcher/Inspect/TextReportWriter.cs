@@ -1,5 +1,6 @@
 using System.Globalization;
 using Zhuque.Launcher.Images;
+using Zhuque.Launcher.Run;
 
 namespace Zhuque.Launcher.Inspect;
 
@@ -19,6 +20,12 @@ public static class TextReportWriter
             output.WriteLine($"started:   {Time(started)}");
         if (report.ExitStatus is { } exit)
             output.WriteLine(string.Create(c, $"exit:      {exit}"));
+        if (report.Failures is { } failures)
+            output.WriteLine(string.Create(c, $"failures:  {failures}{LastFailure(report)}"));
+        if (report.Resumes is { } resumes)
+            output.WriteLine(string.Create(c, $"resumes:   {resumes}"));
+        if (report.Threads is { } threads)
+            WriteThreads(threads, output);
 
         output.WriteLine(string.Create(c, $"regions:   {report.Regions.Count}"));
         if (report.Regions.Count > 0)
@@ -33,6 +40,38 @@ public static class TextReportWriter
         output.WriteLine(string.Create(c, $"history:   {report.History.Count}"));
         foreach (var h in report.History)
             output.WriteLine(Line(h));
+    }
+
+    static string LastFailure(InspectReport report) =>
+        report.LastSaved is { } saved
+            ? $" (last saved {Time(saved)}: capture {ExitRecorder.Milliseconds(report.SaveNs ?? 0)} ms, " +
+              $"of which msync {ExitRecorder.Milliseconds(report.SyncNs ?? 0)} ms)"
+            : "";
+
+    /// <summary>One block per thread: who it was, then its registers four to a line (or why they are unknown).</summary>
+    static void WriteThreads(IReadOnlyList<ThreadReport> threads, TextWriter output)
+    {
+        var c = CultureInfo.InvariantCulture;
+        output.WriteLine(string.Create(c, $"threads:   {threads.Count}"));
+        foreach (var t in threads)
+        {
+            output.WriteLine(string.Create(c, $"  tid {t.Tid} {t.State}, stopped by {t.Signal}, tp {t.Tp[2..]}, frame {t.Frame[2..]}"));
+            if (t.Registers is not { } r)
+            {
+                output.WriteLine($"    ({t.Error})");
+                continue;
+            }
+            string[][] lines =
+            [
+                ["rip", r.Rip, "rsp", r.Rsp, "rbp", r.Rbp, "eflags", r.Eflags],
+                ["rax", r.Rax, "rbx", r.Rbx, "rcx", r.Rcx, "rdx", r.Rdx],
+                ["rsi", r.Rsi, "rdi", r.Rdi, "r8", r.R8, "r9", r.R9],
+                ["r10", r.R10, "r11", r.R11, "r12", r.R12, "r13", r.R13],
+                ["r14", r.R14, "r15", r.R15, "cs", r.Cs, "ss", r.Ss],
+            ];
+            foreach (var line in lines)
+                output.WriteLine("    " + string.Join("  ", line.Chunk(2).Select(p => $"{p[0],-3} {p[1][2..]}")).TrimEnd());
+        }
     }
 
     static string StateNote(InspectReport report) => report.State switch

@@ -1,7 +1,9 @@
 using Serilog;
 using Serilog.Core;
 using Serilog.Events;
+using Serilog.Formatting.Display;
 using Serilog.Sinks.SystemConsole.Themes;
+using Zhuque.Launcher.Images;
 
 namespace Zhuque.Launcher.Logging;
 
@@ -18,13 +20,13 @@ public static class LogFactory
 
     public static Logger Console(bool verbose) => Base(verbose).CreateLogger();
 
-    /// <summary>stderr plus IMAGE/zhuque.log, which the caller has created 0600 already.</summary>
-    public static Logger ConsoleAndFile(bool verbose, string logPath) =>
+    /// <summary>stderr plus IMAGE/zhuque.log (created 0600 if missing, appended to).</summary>
+    public static Logger ConsoleAndFile(bool verbose, ImageDirectory dir) =>
         Base(verbose)
-            .WriteTo.File(logPath,
-                restrictedToMinimumLevel: verbose ? LogEventLevel.Debug : LogEventLevel.Information,
-                outputTemplate: FileTemplate,
-                formatProvider: System.Globalization.CultureInfo.InvariantCulture)
+            .WriteTo.Sink(
+                new AppendFileSink(dir.OpenForAppend(ImageFiles.Log),
+                    new MessageTemplateTextFormatter(FileTemplate, System.Globalization.CultureInfo.InvariantCulture)),
+                restrictedToMinimumLevel: verbose ? LogEventLevel.Debug : LogEventLevel.Information)
             .CreateLogger();
 
     static LoggerConfiguration Base(bool verbose) =>

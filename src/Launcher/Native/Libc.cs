@@ -18,6 +18,7 @@ public static partial class Libc
     public const int O_EXCL = 0x80;
     public const int O_NOCTTY = 0x100;
     public const int O_TRUNC = 0x200;
+    public const int O_APPEND = 0x400;
     public const int O_DIRECTORY = 0x10000;
     public const int O_NOFOLLOW = 0x20000;
     public const int O_CLOEXEC = 0x80000;
@@ -34,6 +35,7 @@ public static partial class Libc
 
     public const int EPERM = 1;
     public const int ENOENT = 2;
+    public const int ESRCH = 3;
     public const int EINTR = 4;
     public const int ENXIO = 6;
     public const int EBADF = 9;
@@ -116,6 +118,28 @@ public static partial class Libc
     [LibraryImport(Lib, EntryPoint = "kill", SetLastError = true)]
     public static partial int Kill(int pid, int sig);
 
+    // A pidfd names one process for good: a signal sent through it can never
+    // reach another process that got the same pid later (glibc 2.36).
+    [LibraryImport(Lib, EntryPoint = "pidfd_open", SetLastError = true)]
+    public static partial int PidFdOpen(int pid, uint flags);
+
+    [LibraryImport(Lib, EntryPoint = "pidfd_send_signal", SetLastError = true)]
+    public static partial int PidFdSendSignal(int pidfd, int sig, nint info, uint flags);
+
+    public const short POLLIN = 0x1;
+
+    /// <summary>struct pollfd.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct PollFd
+    {
+        public int Fd;         // fd
+        public short Events;   // events
+        public short REvents;  // revents
+    }
+
+    [LibraryImport(Lib, EntryPoint = "poll", SetLastError = true)]
+    public static partial int Poll(ref PollFd fds, nuint count, int timeoutMs);
+
     public const int P_PID = 1;
     public const int WEXITED = 4;
     public const int WNOWAIT = 0x01000000;
@@ -155,6 +179,10 @@ public static partial class Libc
     // With fd == newfd, glibc (2.29 and later) clears FD_CLOEXEC in the child only.
     [LibraryImport(Lib, EntryPoint = "posix_spawn_file_actions_adddup2")]
     public static partial int PosixSpawnFileActionsAddDup2(nint actions, int fd, int newfd);
+
+    // glibc 2.29 and later; the child fails (and posix_spawn returns the error) if the chdir does.
+    [LibraryImport(Lib, EntryPoint = "posix_spawn_file_actions_addchdir_np", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int PosixSpawnFileActionsAddChdir(nint actions, string path);
 
     [LibraryImport(Lib, EntryPoint = "sigemptyset")]
     public static partial int SigEmptySet(nint set);

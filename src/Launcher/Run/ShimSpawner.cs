@@ -4,29 +4,38 @@ using Zhuque.Launcher.Native;
 namespace Zhuque.Launcher.Run;
 
 /// <summary>
-/// Starts `zhuque-shim run DIRFD LOCKFD PROGRAM ARGV0 [ARG...]` with
-/// posix_spawn rather than System.Diagnostics.Process: we need the two image
-/// fds inherited at known numbers, the user's environment exactly as zhuque
-/// got it (libc's environ, not .NET's copy), and the raw wait status, which
-/// Process hides. DIRFD and LOCKFD are opened O_CLOEXEC and made inheritable
-/// in the shim alone (adddup2 onto themselves): left inheritable in zhuque,
-/// any process started by another thread would inherit the lock and hold the
-/// image after we are done. Every fd .NET opens is O_CLOEXEC, so only the
-/// fds zhuque itself inherited plus DIRFD and LOCKFD reach the program.
+/// Starts `zhuque-shim run DIRFD LOCKFD PROGRAM ARGV0 [ARG...]` or
+/// `zhuque-shim resume DIRFD LOCKFD PROGRAM` with posix_spawn rather than
+/// System.Diagnostics.Process: we need the two image fds inherited at known
+/// numbers, the user's environment exactly as zhuque got it (libc's environ,
+/// not .NET's copy) for a run and none at all for a resume (the program's
+/// environment is in its memory), the saved working directory for a
+/// resume, and the raw wait status, which Process hides. DIRFD and LOCKFD
+/// are opened O_CLOEXEC and made inheritable in the shim alone (adddup2 onto
+/// themselves): left inheritable in zhuque, any process started by another
+/// thread would inherit the lock and hold the image after we are done. Every
+/// fd .NET opens is O_CLOEXEC, so only the fds zhuque itself inherited plus
+/// DIRFD and LOCKFD reach the program.
 /// </summary>
 public static class ShimSpawner
 {
     public static string ShimPath => Path.Combine(AppContext.BaseDirectory, "zhuque-shim");
 
-    public static IReadOnlyList<string> Arguments(string shim, int dirFd, int lockFd, ResolvedProgram program, IEnumerable<string> args) =>
-        [shim, "run", dirFd.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            lockFd.ToString(System.Globalization.CultureInfo.InvariantCulture), program.Path, program.AsTyped, .. args];
+    /// <summary>A fresh start: the program with its arguments, in zhuque's directory and environment.</summary>
+    public static ShimLaunch Run(string shim, int dirFd, int lockFd, ResolvedProgram program, IEnumerable<string> args) =>
+        new(shim, [shim, "run", Number(dirFd), Number(lockFd), program.Path, program.AsTyped, .. args], [dirFd, lockFd]);
 
-    /// <param name="shim">the shim executable</param>
-    /// <param name="argv">its whole argv, argv[0] included</param>
-    /// <param name="inherit">fds the shim must get although they are close-on-exec here</param>
-    public static unsafe int Spawn(string shim, IReadOnlyList<string> argv, params int[] inherit)
+    /// <summary>A resume: in the saved working directory, with an empty environment.</summary>
+    public static ShimLaunch Resume(string shim, int dirFd, int lockFd, string program, string workingDirectory) =>
+        new(shim, [shim, "resume", Number(dirFd), Number(lockFd), program], [dirFd, lockFd],
+            workingDirectory, EmptyEnvironment: true);
+
+    static string Number(int fd) => fd.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    public static unsafe int Spawn(ShimLaunch launch)
     {
+        var shim = launch.Shim;
+        var argv = launch.Argv;
         if (!File.Exists(shim))
             throw new ZhuqueException(ReturnCode.UsageOrInternal, $"the native shim is missing: {shim} (build it with make)");
         var attr = (nint)NativeMemory.AllocZeroed(Libc.SpawnAttrSize);
@@ -34,13 +43,16 @@ public static class ShimSpawner
         var signals = (nint)NativeMemory.AllocZeroed(Libc.SigSetSize);
         var strings = argv.Select(a => Marshal.StringToCoTaskMemUTF8(a)).ToArray();
         var argvBlock = (nint*)NativeMemory.AllocZeroed((nuint)(strings.Length + 1), (nuint)sizeof(nint));
+        nint emptyEnvironment = 0; // envp = { NULL }
         try
         {
             for (var i = 0; i < strings.Length; i++)
                 argvBlock[i] = strings[i];
             Check(Libc.PosixSpawnFileActionsInit(actions), "posix_spawn_file_actions_init");
-            foreach (var fd in inherit)
+            foreach (var fd in launch.Inherit)
                 Check(Libc.PosixSpawnFileActionsAddDup2(actions, fd, fd), "posix_spawn_file_actions_adddup2");
+            if (launch.WorkingDirectory is { } cwd)
+                Check(Libc.PosixSpawnFileActionsAddChdir(actions, cwd), "posix_spawn_file_actions_addchdir_np");
             Check(Libc.PosixSpawnAttrInit(attr), "posix_spawnattr_init");
             // .NET ignores SIGPIPE and may block signals on this thread; an exec
             // keeps both, so give the program the defaults a shell would.
@@ -50,9 +62,13 @@ public static class ShimSpawner
             Check(Libc.PosixSpawnAttrSetSigMask(attr, signals), "posix_spawnattr_setsigmask");
             Check(Libc.PosixSpawnAttrSetFlags(attr, Libc.POSIX_SPAWN_SETSIGDEF | Libc.POSIX_SPAWN_SETSIGMASK),
                 "posix_spawnattr_setflags");
-            var error = Libc.PosixSpawn(out var pid, shim, actions, attr, (nint)argvBlock, Environ());
+            var environment = launch.EmptyEnvironment ? (nint)(&emptyEnvironment) : Environ();
+            var error = Libc.PosixSpawn(out var pid, shim, actions, attr, (nint)argvBlock, environment);
             if (error != 0)
-                throw new ZhuqueException(ReturnCode.UsageOrInternal, $"cannot start {shim}: {Libc.Message(error)}");
+            {
+                var where = launch.WorkingDirectory is { } dir ? $" in {dir}" : "";
+                throw new ZhuqueException(ReturnCode.UsageOrInternal, $"cannot start {shim}{where}: {Libc.Message(error)}");
+            }
             return pid;
         }
         finally

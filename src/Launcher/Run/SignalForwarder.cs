@@ -10,8 +10,10 @@ namespace Zhuque.Launcher.Run;
 /// systemd). SIGINT, SIGHUP and SIGQUIT are forwarded only when zhuque is
 /// not in the terminal's foreground group: when it is, the terminal has
 /// already sent them to the whole group, program included, and forwarding
-/// would deliver them twice. A signal that comes before the program exists
-/// is held and sent once it does.
+/// would deliver them twice. SIGUSR1 and SIGUSR2 (memcached's graceful stop
+/// is SIGUSR1) and SIGPWR (a UPS daemon's power failure) are always
+/// forwarded too. A signal that comes before the program exists is held and
+/// sent once it does.
 /// </summary>
 public sealed class SignalForwarder : IDisposable
 {
@@ -28,6 +30,9 @@ public sealed class SignalForwarder : IDisposable
             PosixSignalRegistration.Create(PosixSignal.SIGINT, c => Forward(c, Signals.SIGINT, always: false)),
             PosixSignalRegistration.Create(PosixSignal.SIGHUP, c => Forward(c, Signals.SIGHUP, always: false)),
             PosixSignalRegistration.Create(PosixSignal.SIGQUIT, c => Forward(c, Signals.SIGQUIT, always: false)),
+            PosixSignalRegistration.Create((PosixSignal)Signals.SIGUSR1, c => Forward(c, Signals.SIGUSR1, always: true)),
+            PosixSignalRegistration.Create((PosixSignal)Signals.SIGUSR2, c => Forward(c, Signals.SIGUSR2, always: true)),
+            PosixSignalRegistration.Create((PosixSignal)Signals.SIGPWR, c => Forward(c, Signals.SIGPWR, always: true)),
         ];
     }
 

@@ -1,3 +1,5 @@
+using Zhuque.Interpose.Image;
+
 namespace Zhuque.Launcher.Run;
 
 /// <summary>Linux x86_64 signal numbers the launcher names or decides on.</summary>
@@ -12,7 +14,9 @@ public static class Signals
     public const int SIGBUS = 7;
     public const int SIGFPE = 8;
     public const int SIGKILL = 9;
+    public const int SIGUSR1 = 10;
     public const int SIGSEGV = 11;
+    public const int SIGUSR2 = 12;
     public const int SIGPIPE = 13;
     public const int SIGALRM = 14;
     public const int SIGTERM = 15;
@@ -34,9 +38,9 @@ public static class Signals
         SIGBUS => "SIGBUS",
         SIGFPE => "SIGFPE",
         SIGKILL => "SIGKILL",
-        10 => "SIGUSR1",
+        SIGUSR1 => "SIGUSR1",
         SIGSEGV => "SIGSEGV",
-        12 => "SIGUSR2",
+        SIGUSR2 => "SIGUSR2",
         SIGPIPE => "SIGPIPE",
         SIGALRM => "SIGALRM",
         SIGTERM => "SIGTERM",
@@ -46,6 +50,7 @@ public static class Signals
         27 => "SIGPROF",
         SIGPWR => "SIGPWR",
         SIGSYS => "SIGSYS",
+        Layout.SigstopThread => "ZQSTOP", // the runtime's own: stops each thread at a failure
         _ => $"signal {signal}",
     };
 }

@@ -3,7 +3,7 @@ using Zhuque.Launcher.Run;
 
 namespace Zhuque.Launcher.Verbs;
 
-[Verb("run", HelpText = "Run a program with all of its memory in an image: zhuque run [--image DIR] [--fresh] [-v] -- PROG [ARGS...]")]
+[Verb("run", HelpText = "Run a program with all of its memory in an image: zhuque run [--image DIR] [--fresh] [--fail-after SECONDS] [-v] -- PROG [ARGS...]")]
 public sealed class RunVerb : VerbOptions
 {
     [Option("image", MetaValue = "DIR", HelpText = "Image directory (default: $XDG_STATE_HOME/zhuque/images/PROG).")]
@@ -12,9 +12,13 @@ public sealed class RunVerb : VerbOptions
     [Option("fresh", HelpText = "Discard what the image holds (saved, lost or faulted run) and start over.")]
     public bool Fresh { get; set; }
 
+    [Option("fail-after", MetaValue = "SECONDS", HelpText = "Simulate a power failure (SIGPWR to the program) that many seconds after the start.")]
+    public double? FailAfter { get; set; }
+
     [Value(0, MetaName = "PROG", Required = true, HelpText = "The program and its arguments.")]
     public IEnumerable<string> Command { get; set; } = [];
 
     public override int Execute() =>
-        new RunCommand(new RunRequest(Image, Fresh, Verbose, [.. Command]), ShimSpawner.ShimPath).Execute();
+        new RunCommand(new RunRequest(Image, Fresh, Verbose, [.. Command], SecondsOption.Check("--fail-after", FailAfter)),
+            ShimSpawner.ShimPath).Execute();
 }

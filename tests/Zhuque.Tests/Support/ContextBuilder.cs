@@ -5,7 +5,8 @@ namespace Zhuque.Tests.Support;
 
 /// <summary>
 /// Writes an IMAGE/context as the native side would, with the C# mirror
-/// structs: header at 0, regions at ZQ_REGIONS_OFF, sparse to 1 GiB.
+/// structs: header at 0, regions at ZQ_REGIONS_OFF, threads at
+/// ZQ_THREADS_OFF, sparse to 1 GiB.
 /// </summary>
 public static class ContextBuilder
 {
@@ -21,6 +22,9 @@ public static class ContextBuilder
         RegionOff = Layout.RegionsOff,
         ThreadCap = Layout.ThreadsCap,
         ThreadOff = Layout.ThreadsOff,
+        FdCap = Layout.FdsCap,
+        FdOff = Layout.FdsOff,
+        SaveOff = Layout.SaveOff,
         StartedNs = 1_700_000_000_000_000_000UL,
     };
 
@@ -33,24 +37,50 @@ public static class ContextBuilder
         File = (uint)file,
     };
 
-    public static void Write(string path, ZqHeader header, IReadOnlyList<ZqRegion> regions, long length = (long)Layout.ContextSize)
+    /// <summary>A captured thread whose signal frame is at the given address.</summary>
+    public static ZqThread Thread(int tid, ulong frame, uint signo = 30, ulong tp = 0x408000) => new()
+    {
+        Tp = tp,
+        Frame = frame,
+        Tid = tid,
+        State = (uint)ZqThreadState.Captured,
+        Signo = signo,
+    };
+
+    public static void Write(string path, ZqHeader header, IReadOnlyList<ZqRegion> regions, long length = (long)Layout.ContextSize,
+        IReadOnlyList<ZqThread>? threads = null)
     {
         using var handle = File.OpenHandle(path, FileMode.Create, FileAccess.ReadWrite);
+        if (threads is { Count: > 0 })
+            header.ThreadCount = (uint)threads.Count;
         RandomAccess.Write(handle, MemoryMarshal.AsBytes(new ReadOnlySpan<ZqHeader>(in header)), 0);
         var table = regions.ToArray();
         RandomAccess.Write(handle, MemoryMarshal.AsBytes(table.AsSpan()), (long)header.RegionOff);
+        if (threads is { Count: > 0 })
+            RandomAccess.Write(handle, MemoryMarshal.AsBytes(threads.ToArray().AsSpan()), (long)header.ThreadOff);
         RandomAccess.SetLength(handle, length);
     }
 
     /// <summary>A typical context: program text, data and stack regions.</summary>
-    public static void WriteTypical(string path, ZqState state, int pid = 0)
+    public static void WriteTypical(string path, ZqState state, int pid = 0, IReadOnlyList<ZqThread>? threads = null)
     {
-        ZqRegion[] regions =
-        [
-            Region(0x400000, 0x401000, ZqFile.Program, 5),
-            Region(0x401000, 0x405000, ZqFile.Data, 3),
-            Region(Layout.StackTop - 0x10000, Layout.StackTop, ZqFile.Stack, 3, 0x10000),
-        ];
-        Write(path, Header(state, pid, regions), regions);
+        Write(path, Header(state, pid, TypicalRegions), TypicalRegions, threads: threads);
+    }
+
+    /// <summary>Program text, data, and the top 64 KiB of the main stack (at offset 0x10000 of regions/stack).</summary>
+    public static ZqRegion[] TypicalRegions =>
+    [
+        Region(0x400000, 0x401000, ZqFile.Program, 5),
+        Region(0x401000, 0x405000, ZqFile.Data, 3),
+        Region(Layout.StackTop - 0x10000, Layout.StackTop, ZqFile.Stack, 3, 0x10000),
+    ];
+
+    /// <summary>Stores a value at an address of a region, in its backing file under IMAGE/regions, as the program would have.</summary>
+    public static void Store<T>(string image, ZqRegion region, ulong address, T value) where T : unmanaged
+    {
+        var file = Path.Combine(image, BackingFiles.RelativePath((ZqFile)region.File)!);
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        using var handle = File.OpenHandle(file, FileMode.OpenOrCreate, FileAccess.ReadWrite);
+        RandomAccess.Write(handle, MemoryMarshal.AsBytes(new ReadOnlySpan<T>(in value)), (long)(region.Offset + (address - region.Start)));
     }
 }

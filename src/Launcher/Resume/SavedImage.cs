@@ -1,0 +1,67 @@
+using Zhuque.Interpose.Image;
+using Zhuque.Launcher.Images;
+using Zhuque.Launcher.Run;
+
+namespace Zhuque.Launcher.Resume;
+
+/// <summary>
+/// An image that may be resumed: its context and manifest read cleanly
+/// (else 122), it holds a saved failure (else 123, naming what it holds),
+/// and the program file and the working directories of the saved run are
+/// still there, the program byte for byte (else 124). The caller holds the
+/// lock.
+/// </summary>
+public sealed record SavedImage(Context Context, Manifest Manifest)
+{
+    public static SavedImage Check(ImageDirectory dir)
+    {
+        var context = ContextFile.Read(dir);
+        var manifest = ManifestStore.Read(dir);
+        if (context?.State != ZqState.Saved)
+            throw new ZhuqueException(ReturnCode.ImageNeedsFresh, $"image {dir.Path} holds {Holds(context)}, not a saved failure");
+        if (manifest is null)
+            throw new ZhuqueException(ReturnCode.ImageCorrupt,
+                $"image {dir.Path} has no manifest.json: which program it holds is unknown");
+        CheckProgram(manifest);
+        // The shim starts in the run's directory and returns to the one the
+        // program was in at the failure (saved in the context): both must exist.
+        foreach (var cwd in new[] { manifest.Cwd, context.SavedCwd })
+        {
+            if (cwd is not null && !Directory.Exists(cwd))
+                throw new ZhuqueException(ReturnCode.ProgramChanged,
+                    $"the working directory of the saved program, {cwd}, is gone; resuming it elsewhere would not be safe");
+        }
+        return new SavedImage(context, manifest);
+    }
+
+    static string Holds(Context? context) => context?.State switch
+    {
+        null => "no context (state none: the program never started)",
+        ZqState.New => "a run that never started (state new)",
+        ZqState.Running => "a run whose process died without a save (state running)",
+        ZqState.Exited => "an exited run",
+        ZqState.Lost => "a lost run (it died without a save)",
+        ZqState.Faulted => "a faulted run (the program crashed itself; zhuque inspect shows where)",
+        var s => $"state {ContextFile.StateName(s.Value)}",
+    };
+
+    static void CheckProgram(Manifest manifest)
+    {
+        const string NotSafe = "the program changed since the image was saved; resuming it would not be safe";
+        string actual;
+        try
+        {
+            actual = ProgramHash.Sha256(manifest.Program);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new ZhuqueException(ReturnCode.ProgramChanged, $"{manifest.Program} is missing: {NotSafe}");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ZhuqueException(ReturnCode.ProgramChanged, $"{manifest.Program} cannot be read ({e.Message}): {NotSafe}");
+        }
+        if (!string.Equals(actual, manifest.ProgramSha256, StringComparison.OrdinalIgnoreCase))
+            throw new ZhuqueException(ReturnCode.ProgramChanged, $"{manifest.Program}: {NotSafe}");
+    }
+}

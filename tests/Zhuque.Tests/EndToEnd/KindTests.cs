@@ -1,0 +1,69 @@
+using Zhuque.Tests.Support;
+
+namespace Zhuque.Tests.EndToEnd;
+
+/// <summary>
+/// One program per kind of kernel object (tests/c/kinds), in the manner
+/// of CRIU's zdtm: it sets the object up, is failed at a moment while it
+/// holds it or is blocked on it, is resumed, and checks the object itself.
+/// </summary>
+public sealed class KindTests(KindPrograms programs) : IClassFixture<KindPrograms>, IDisposable
+{
+    readonly ShmDir _tmp = new();
+
+    public static TheoryData<string, double> Cases()
+    {
+        var data = new TheoryData<string, double>();
+        foreach (var kind in new[] { "file", "pipe", "eventfd", "timerfd", "signalfd", "epoll", "sockets" })
+            foreach (var at in new[] { 0.15, 0.5, 0.9 })
+                data.Add(kind, at);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void TheObjectIsAsItWasAfterResume(string kind, double failAfter)
+    {
+        var work = Directory.CreateDirectory(_tmp["work"]).FullName;
+        var r = new Interrupter(_tmp["state"], _tmp["img"]).Run(programs.Get(kind), [work, "resumed"], [failAfter]);
+        Assert.True(r.Failures == 1, $"the failure did not hit: {r}");
+        Assert.True(r.ExitCode == 0 && r.Stdout.EndsWith("PASS\n", StringComparison.Ordinal), r.ToString());
+    }
+
+    [Fact]
+    public void CallsThatCannotPersistFailWithENOSYSAndAreLogged()
+    {
+        var r = ZhuqueCli.Run(_tmp["state"], "run", "--image", _tmp["img"], "--", programs.Get("refused"));
+        Assert.True(r.ExitCode == 0 && r.Stdout.EndsWith("PASS\n", StringComparison.Ordinal), r.ToString());
+        var log = File.ReadAllText(Path.Combine(_tmp["img"], "zhuque.log"));
+        foreach (var call in new[] { "fork", "shmget", "io_uring_setup", "execve" })
+            Assert.Contains($"{call}() refused (ENOSYS)", log);
+    }
+
+    public void Dispose() => _tmp.Dispose();
+}
+
+/// <summary>The programs of tests/c/kinds, built once with zhuque-cc.</summary>
+public sealed class KindPrograms : IDisposable
+{
+    readonly TempDir _dir = new();
+    readonly Dictionary<string, string> _built = [];
+    readonly Lock _lock = new();
+
+    public string Get(string kind)
+    {
+        lock (_lock)
+        {
+            if (_built.TryGetValue(kind, out var path))
+                return path;
+            var cc = Path.Combine(Repo.Root, "build", "bin", "zhuque-cc");
+            path = _dir[kind];
+            var r = Proc.Run(cc, ["-O2", "-pthread", "-o", path, Path.Combine(Repo.Root, "tests", "c", "kinds", kind + ".c")]);
+            Assert.True(r.ExitCode == 0, r.ToString());
+            _built[kind] = path;
+            return path;
+        }
+    }
+
+    public void Dispose() => _dir.Dispose();
+}

@@ -1,0 +1,40 @@
+/* For scripts/bench-failure: touches MIB mebibytes of heap, says "ready",
+ * then waits for its SIGPWR handler, which runs once after a resume, and
+ * prints the CLOCK_REALTIME at which it ran.
+ *	bench_failure MIB */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static volatile long long resumed_ns;
+
+static void on_power(int sig)
+{
+	struct timespec ts;
+	(void)sig;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	resumed_ns = ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+int main(int argc, char **argv)
+{
+	size_t mib = argc > 1 ? atol(argv[1]) : 64, i;
+	struct timespec tick = { 0, 1000000 };
+	char **chunks = calloc(mib, sizeof *chunks);
+
+	for (i = 0; i < mib; i++) {
+		chunks[i] = malloc(1 << 20);
+		if (!chunks[i]) { perror("malloc"); return 1; }
+		memset(chunks[i], (int)i, 1 << 20);
+	}
+	signal(SIGPWR, on_power);
+	printf("ready\n");
+	fflush(stdout);
+	while (!resumed_ns) nanosleep(&tick, 0);
+	for (i = 0; i < mib; i++)
+		if (chunks[i][i % (1 << 20)] != (char)i) { printf("corrupt\n"); return 1; }
+	printf("resumed_at %lld\n", resumed_ns);
+	return 0;
+}
