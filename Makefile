@@ -59,7 +59,7 @@ shim: $(B)/bin/zhuque-shim
 
 $(B)/lib/zhuque/zhuque: $(DOTNET) $(B)/bin/zhuque-shim
 	@echo "build: zhuque CLI" >&2
-	dotnet publish src/Launcher/Launcher.csproj -c Release -o $(B)/lib/zhuque --nologo -v quiet
+	dotnet publish src/Launcher/Launcher.csproj -c Release -p:PublishAot=true -o $(B)/lib/zhuque --nologo -v quiet
 	cp $(B)/bin/zhuque-shim $(B)/lib/zhuque/zhuque-shim
 	touch $@
 $(B)/bin/zhuque: $(B)/lib/zhuque/zhuque

@@ -4,6 +4,15 @@
 
 hidden struct zq_header *__zq_ctx;
 
+/* Every program linked with this runtime carries a section whose name
+ * says which image layout it speaks: zhuque run refuses, with a reason, a
+ * program built without Zhuque or against another layout, rather than
+ * let it run unprotected or crash at start. */
+#define STR2(x) #x
+#define STR(x) STR2(x)
+__attribute__((used, retain, section(".zhuque_abi_" STR(ZQ_ABI_VERSION))))
+static const char abi_note[] = "Zhuque runtime, image ABI " STR(ZQ_ABI_VERSION);
+
 /* Called by __init_libc before TLS exists: no errno, nothing that needs
  * the thread pointer. */
 void __zq_init(size_t *auxv)

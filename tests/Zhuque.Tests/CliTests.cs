@@ -127,6 +127,25 @@ public sealed class CliTests(Programs programs) : IClassFixture<Programs>, IDisp
     }
 
     [Fact]
+    public void AProgramWithoutTheZhuqueRuntimeIs126()
+    {
+        var line = ZhuqueCli.AssertOneLineError(Zhuque("run", "--image", _tmp["img"], "--", programs.GlibcStatic), 126);
+        Assert.Contains("not built with zhuque-cc", line);
+    }
+
+    [Fact]
+    public void AProgramBuiltForAnotherImageLayoutIs126()
+    {
+        // The same program, its runtime's marker renamed to another ABI.
+        var other = _tmp["other-abi"];
+        var abi = global::Zhuque.Interpose.Image.Layout.AbiVersion;
+        var r = Proc.Run("objcopy", ["--rename-section", $".zhuque_abi_{abi}=.zhuque_abi_1", programs.Static, other]);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var line = ZhuqueCli.AssertOneLineError(Zhuque("run", "--image", _tmp["img"], "--", other), 126);
+        Assert.Contains("ABI 1", line);
+    }
+
+    [Fact]
     public void RelocatableObjectIs126()
     {
         var obj = _tmp["prog.o"];

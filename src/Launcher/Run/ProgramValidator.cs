@@ -1,3 +1,4 @@
+using Zhuque.Interpose.Image;
 using Zhuque.Interpose.Elf;
 
 namespace Zhuque.Launcher.Run;
@@ -5,10 +6,25 @@ namespace Zhuque.Launcher.Run;
 /// <summary>
 /// Refuses, with one line and 126, what the shim cannot load: anything but a
 /// static, non-PIE x86_64 ELF executable (the shim places the program at its
-/// linked addresses, and dynamic linking is a later step).
+/// linked addresses, and dynamic linking is a later step), and a program
+/// whose runtime does not speak this zhuque's image layout: the runtime
+/// marks itself with a section named .zhuque_abi_N (native/runtime/init.c).
 /// </summary>
 public static class ProgramValidator
 {
+    const string AbiSection = ".zhuque_abi_";
+
+    static void CheckRuntime(ElfFile elf, string shown)
+    {
+        var abi = elf.Sections.Select(s => s.Name).FirstOrDefault(n => n.StartsWith(AbiSection, StringComparison.Ordinal));
+        if (abi is null)
+            throw new ZhuqueException(ReturnCode.CannotExecute,
+                $"{shown}: not built with zhuque-cc (it has no Zhuque runtime), so its memory would not be kept");
+        if (abi != AbiSection + Layout.AbiVersion.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            throw new ZhuqueException(ReturnCode.CannotExecute,
+                $"{shown}: built for Zhuque image ABI {abi[AbiSection.Length..]}, this zhuque speaks {Layout.AbiVersion}; rebuild it with zhuque-cc");
+    }
+
     public static ElfFile Validate(ResolvedProgram program)
     {
         var shown = program.AsTyped;
@@ -36,6 +52,7 @@ public static class ProgramValidator
                 $"{shown}: not a static non-PIE executable (ELF type {ElfConstants.TypeName(elf.Type)}); build it with zhuque-cc");
         if (!elf.ProgramHeaders.Any(p => p.Type == ElfConstants.PtLoad))
             throw new ZhuqueException(ReturnCode.CannotExecute, $"{shown}: has no loadable segment");
+        CheckRuntime(elf, shown);
         return elf;
     }
 }

@@ -1,8 +1,9 @@
 namespace Zhuque.Tests.Support;
 
 /// <summary>
-/// Test programs compiled once per test run with the system gcc: a static
-/// non-PIE executable (what zhuque runs) and a relocatable object.
+/// Test programs compiled once per test run: a static non-PIE executable
+/// built with zhuque-cc (what zhuque runs), the same against glibc (which
+/// zhuque refuses), and a relocatable object.
 /// </summary>
 public sealed class Programs : IDisposable
 {
@@ -47,11 +48,19 @@ public sealed class Programs : IDisposable
     public Programs()
     {
         File.WriteAllText(_dir["prog.c"], Source);
-        Proc.Check("gcc", "-static", "-O1", "-o", _dir["static-prog"], _dir["prog.c"]);
+        var zhuqueCc = Path.Combine(Repo.Root, "build", "bin", "zhuque-cc");
+        if (!File.Exists(zhuqueCc))
+            Assert.Fail($"{zhuqueCc} is missing: build the native side first (make)");
+        Proc.Check(zhuqueCc, "-O1", "-o", _dir["static-prog"], _dir["prog.c"]);
+        Proc.Check("gcc", "-static", "-O1", "-o", _dir["glibc-static-prog"], _dir["prog.c"]);
         Proc.Check("gcc", "-c", "-o", _dir["prog.o"], _dir["prog.c"]);
     }
 
+    /// <summary>Built with zhuque-cc: static, non-PIE, with the Zhuque runtime.</summary>
     public string Static => _dir["static-prog"];
+
+    /// <summary>Static too, but against glibc: no Zhuque runtime in it.</summary>
+    public string GlibcStatic => _dir["glibc-static-prog"];
 
     public string Object => _dir["prog.o"];
 
