@@ -167,6 +167,7 @@ static _Noreturn void coordinate(void *uc, int sig)
 		h->save_ns = now(CLOCK_MONOTONIC) - t0;
 		a_barrier();
 		h->state = ZQ_STATE_SAVED;
+		h->checksum = zq_checksum(h);
 		if (h->flags & ZQ_FLAG_SYNC)
 			__syscall(SYS_msync, ZQ_CONTEXT_ADDR, ZQ_PAGE, MS_SYNC);
 	}

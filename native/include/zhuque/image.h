@@ -189,6 +189,32 @@ struct zq_header {
 
 #define ZQ_FLAG_SYNC 1u  /* image on a disk filesystem: msync at failure */
 
+/* The checksum of a saved image: FNV-1a (64-bit) over the header with its
+ * checksum field taken as zero, then the region_count regions, the
+ * thread_count threads and the fd_count descriptors, as stored. Written
+ * last when a failure is saved; only a saved image's is meaningful. */
+#define ZQ_FNV_OFFSET 0xcbf29ce484222325ULL
+#define ZQ_FNV_PRIME  0x100000001b3ULL
+
+static inline uint64_t zq_fnv(uint64_t h, const void *p, uint64_t n)
+{
+	const unsigned char *b = p;
+	while (n--) h = (h ^ *b++) * ZQ_FNV_PRIME;
+	return h;
+}
+
+static inline uint64_t zq_checksum(const struct zq_header *h)
+{
+	struct zq_header copy = *h;
+	uint64_t sum;
+
+	copy.checksum = 0;
+	sum = zq_fnv(ZQ_FNV_OFFSET, &copy, sizeof copy);
+	sum = zq_fnv(sum, (const char *)h + h->region_off, (uint64_t)h->region_count * sizeof(struct zq_region));
+	sum = zq_fnv(sum, (const char *)h + h->thread_off, (uint64_t)h->thread_count * sizeof(struct zq_thread));
+	return zq_fnv(sum, (const char *)h + h->fd_off, (uint64_t)h->fd_count * sizeof(struct zq_fd));
+}
+
 #define ZQ_HEADER(base) ((struct zq_header *)(base))
 #define ZQ_REGIONS(h) ((struct zq_region *)((char *)(h) + (h)->region_off))
 #define ZQ_THREADS(h) ((struct zq_thread *)((char *)(h) + (h)->thread_off))
