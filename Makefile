@@ -29,6 +29,7 @@ $(B)/musl-native/lib/libc.a: $(B)/.setup
 # runtime linked in as src/zhuque (musl's Makefile globs src/*/).
 $(B)/obj/musl-zhuque-src/.patched: $(B)/.setup native/musl/zhuque.patch
 	rm -rf $(B)/obj/musl-zhuque-src
+	mkdir -p $(B)/obj
 	cp -a $(MUSL) $(B)/obj/musl-zhuque-src
 	cd $(B)/obj/musl-zhuque-src && patch -s -p1 < $(TOP)/native/musl/zhuque.patch
 	ln -s $(TOP)/native/runtime $(B)/obj/musl-zhuque-src/src/zhuque
