@@ -11,6 +11,8 @@ protocol over TCP on 127.0.0.1 only.
         every acknowledged set (key -> version) to STATEFILE
   mcclient.py check PORT STATEFILE    every acknowledged value is there
   mcclient.py stats PORT              print curr_items total_items
+  mcclient.py fill PORT MIB           store MIB mebibytes of 64 KiB values
+  mcclient.py count PORT MIB          how many of those are still there
 """
 import json
 import os
@@ -202,6 +204,26 @@ def check(port, statefile):
     sys.exit(1 if lost else 0)
 
 
+def fill(port, mib):
+    c = connect(port)
+    for i in range(mib * 16):
+        if not c.set("big:%d" % i, value_big(i)):
+            sys.exit("fill: item %d not stored" % i)
+    print("%d items" % (mib * 16))
+
+
+def count(port, mib):
+    c = connect(port)
+    n = sum(1 for i in range(mib * 16) if c.get("big:%d" % i) == value_big(i))
+    print("%d of %d items intact" % (n, mib * 16))
+    sys.exit(0 if n == mib * 16 else 1)
+
+
+def value_big(i):
+    unit = b"%08d" % i
+    return unit * (65536 // len(unit) - 8)
+
+
 def stats(port):
     st = connect(port).stats()
     print(st["curr_items"], st["total_items"])
@@ -215,4 +237,6 @@ if __name__ == "__main__":
      "first": lambda: first(port, args[1]),
      "churn": lambda: churn(port, args[1], args[2], args[3]),
      "check": lambda: check(port, args[1]),
-     "stats": lambda: stats(port)}[cmd]()
+     "stats": lambda: stats(port),
+     "fill": lambda: fill(port, int(args[1])),
+     "count": lambda: count(port, int(args[1]))}[cmd]()

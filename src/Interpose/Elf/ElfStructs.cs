@@ -50,3 +50,14 @@ public struct Elf64Shdr
     public ulong AddrAlign; // sh_addralign
     public ulong EntSize;   // sh_entsize
 }
+
+[StructLayout(LayoutKind.Sequential)]
+public struct Elf64Sym
+{
+    public uint Name;     // st_name
+    public byte Info;     // st_info: binding << 4 | type
+    public byte Other;    // st_other
+    public ushort Shndx;  // st_shndx
+    public ulong Value;   // st_value
+    public ulong Size;    // st_size
+}

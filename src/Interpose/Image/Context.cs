@@ -3,11 +3,14 @@ namespace Zhuque.Interpose.Image;
 /// <summary>
 /// What the launcher needs from a context file: its header, region table,
 /// thread table, and the working directory saved at the last failure (null
-/// if none was).
+/// if none was). ChecksumMatches: the header's checksum is the one its
+/// contents call for (ContextChecksum); only meaningful for a saved image.
 /// </summary>
 public sealed record Context(ZqHeader Header, IReadOnlyList<ZqRegion> Regions, IReadOnlyList<ZqThread> Threads, string? SavedCwd, long FileLength)
 {
     public ZqState State => (ZqState)Header.State;
+
+    public bool ChecksumMatches { get; init; }
 
     public DateTimeOffset? Started => Time(Header.StartedNs);
 

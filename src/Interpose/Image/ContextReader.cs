@@ -25,7 +25,7 @@ public static class ContextReader
         // getcwd's length counts the terminating NUL.
         var cwd = header.CwdLen == 0 ? null
             : Encoding.UTF8.GetString(ReadTable<byte>(handle, header.SaveOff + header.CwdOff, header.CwdLen)).TrimEnd('\0');
-        return new Context(header, regions, threads, cwd, length);
+        return new Context(header, regions, threads, cwd, length) { ChecksumMatches = ContextChecksum.Matches(handle, header) };
     }
 
     public static ZqHeader ReadHeader(SafeFileHandle handle, long length)

@@ -36,6 +36,10 @@ public static class Layout
     [CName("ZQ_SCRATCH_SIZE")] public const ulong ScratchSize = 0x0000000000300000UL;
     [CName("ZQ_SAVE_OFF")] public const ulong SaveOff = 0x0000000004000000UL;       // bytes the descriptors name
     [CName("ZQ_SAVE_SIZE")] public const ulong SaveSize = 0x000000003c000000UL;
+
+    // The checksum of a saved image (ContextChecksum): FNV-1a, 64-bit.
+    [CName("ZQ_FNV_OFFSET")] public const ulong FnvOffset = 0xcbf29ce484222325UL;
+    [CName("ZQ_FNV_PRIME")] public const ulong FnvPrime = 0x100000001b3UL;
 }
 
 [CName("zq_state")]

@@ -15,7 +15,7 @@ public static class ContextFile
     }
 
     public static SafeFileHandle? Open(ImageDirectory dir, int flags) =>
-        Posix.OpenFileAt(dir.Fd, ImageFiles.Context, flags);
+        dir.OpenFile(ImageFiles.Context, flags);
 
     public static Context Read(ImageDirectory dir, SafeFileHandle handle)
     {

@@ -116,6 +116,23 @@ public sealed class ImageDirectory : IDisposable
         }
     }
 
+    /// <summary>
+    /// Opens a file of the image (O_NOFOLLOW, close-on-exec), or null if it
+    /// does not exist. A symbolic link in its place is refused (120): the
+    /// image's files are only ever the ones zhuque and the runtime wrote.
+    /// </summary>
+    public Microsoft.Win32.SafeHandles.SafeFileHandle? OpenFile(string name, int flags)
+    {
+        var fd = Posix.OpenAt(Fd, name, flags | Libc.O_CLOEXEC | Libc.O_NOFOLLOW);
+        if (fd == -Libc.ENOENT)
+            return null;
+        if (fd == -Libc.ELOOP)
+            throw new ZhuqueException(ReturnCode.ImageInsecure, $"image {Path}: {name} is a symbolic link; refusing to use it");
+        if (fd < 0)
+            throw new IOException($"{File(name)}: {Libc.Message(-fd)}");
+        return new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true);
+    }
+
     /// <summary>Opens a file inside the image for appending (O_APPEND), creating it 0600 if missing.</summary>
     public FileDescriptor OpenForAppend(string name)
     {

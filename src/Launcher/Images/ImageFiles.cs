@@ -21,6 +21,12 @@ public static class ImageFiles
         Log, Lock, ManifestTemp,
     };
 
+    /// <summary>Every entry zhuque or the runtime puts in an image: all that `rm` deletes.</summary>
+    public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal)
+    {
+        Manifest, ManifestTemp, Context, Regions, Log, Lock,
+    };
+
     public const uint DirectoryMode = 0x1C0; // 0700
     public const uint FileMode = 0x180;      // 0600
 }

@@ -22,7 +22,10 @@ public static class ImagePreparer
                 throw new ZhuqueException(ReturnCode.ImageNeedsFresh,
                     $"image {dir.Path} holds {what} (state {ContextFile.StateName(context.State)}); " +
                     $"--fresh discards it, or `zhuque rm {dir.Path}` removes the image");
-            log.Warning("discarding {What} in {Image} (--fresh)", what, dir.Path);
+            if (context.State == ZqState.Saved)
+                log.Warning("discarding the saved failure in {Image}", dir.Path);
+            else
+                log.Warning("discarding {What} in {Image} (--fresh)", what, dir.Path);
         }
         Discard(dir, log);
         return manifest;

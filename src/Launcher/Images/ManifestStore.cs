@@ -13,7 +13,7 @@ public static class ManifestStore
     /// <summary>The manifest, or null if the image has none.</summary>
     public static Manifest? Read(ImageDirectory dir)
     {
-        using var handle = Posix.OpenFileAt(dir.Fd, ImageFiles.Manifest, Libc.O_RDONLY);
+        using var handle = dir.OpenFile(ImageFiles.Manifest, Libc.O_RDONLY);
         if (handle is null)
             return null;
         using var stream = new FileStream(handle, FileAccess.Read);

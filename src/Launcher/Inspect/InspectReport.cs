@@ -7,13 +7,16 @@ namespace Zhuque.Launcher.Inspect;
 /// has no context yet; Pid is set only while a process holds the image lock.
 /// Failures and Resumes come from the context; LastSaved, SaveNs (how long
 /// the capture took) and SyncNs (of which msync) once a failure was saved;
-/// Threads only while the image holds a saved failure.
+/// Threads only while the image holds a saved failure. Checksum, for a
+/// saved image only: "ok" or "MISMATCH" (resume refuses the latter; inspect
+/// shows it all the same).
 /// </summary>
 public sealed record InspectReport(
     string Image,
     string? Program,
     string? ProgramSha256,
     string State,
+    string? Checksum,
     bool InUse,
     int? Pid,
     DateTime? Started,
@@ -40,7 +43,8 @@ public sealed record RegionReport(
 /// A thread captured at the failure: its tid then, the signal that stopped
 /// it (SIGPWR for the thread that took the failure, ZQSTOP for the others),
 /// its thread pointer and the address of its signal frame; then either its
-/// registers and signal mask from that frame, or Error.
+/// registers and signal mask from that frame, or Error. Function: the
+/// program's function (.symtab) that holds rip, as "name+0x1f", when known.
 /// </summary>
 public sealed record ThreadReport(
     int Tid,
@@ -49,6 +53,7 @@ public sealed record ThreadReport(
     string State,
     string Tp,
     string Frame,
+    string? Function,
     RegistersReport? Registers,
     string? SignalMask,
     string? Error);

@@ -24,6 +24,7 @@ public static class InspectReportBuilder
             program,
             manifest?.ProgramSha256,
             context is null ? "none" : ContextFile.StateName(context.State),
+            context?.State == ZqState.Saved ? (context.ChecksumMatches ? "ok" : "MISMATCH") : null,
             inUse,
             inUse && context is not null && context.Header.Pid > 0 ? context.Header.Pid : null,
             context?.Started?.UtcDateTime,
@@ -33,7 +34,7 @@ public static class InspectReportBuilder
             saved ? context!.LastSaved?.UtcDateTime : null,
             saved ? context!.Header.SaveNs : null,
             saved ? context!.Header.SyncNs : null,
-            context?.State == ZqState.Saved ? ThreadReports.Build(dir, context) : null,
+            context?.State == ZqState.Saved ? ThreadReports.Build(dir, context, program) : null,
             regions,
             manifest?.History ?? []);
     }

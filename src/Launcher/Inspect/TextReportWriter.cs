@@ -14,6 +14,8 @@ public static class TextReportWriter
         output.WriteLine($"program:   {report.Program ?? "(no manifest)"}");
         output.WriteLine($"sha256:    {report.ProgramSha256 ?? "-"}");
         output.WriteLine($"state:     {report.State}{StateNote(report)}");
+        if (report.Checksum is { } checksum)
+            output.WriteLine($"checksum:  {checksum}");
         if (report.Pid is { } pid)
             output.WriteLine(string.Create(c, $"pid:       {pid}"));
         if (report.Started is { } started)
@@ -56,6 +58,8 @@ public static class TextReportWriter
         foreach (var t in threads)
         {
             output.WriteLine(string.Create(c, $"  tid {t.Tid} {t.State}, stopped by {t.Signal}, tp {t.Tp[2..]}, frame {t.Frame[2..]}"));
+            if (t.Function is { } function)
+                output.WriteLine($"    in {function}");
             if (t.Registers is not { } r)
             {
                 output.WriteLine($"    ({t.Error})");

@@ -1,3 +1,4 @@
+using Zhuque.Interpose.Elf;
 using Zhuque.Interpose.Frames;
 using Zhuque.Interpose.Image;
 using Zhuque.Launcher.Images;
@@ -13,22 +14,39 @@ namespace Zhuque.Launcher.Inspect;
 /// </summary>
 public static class ThreadReports
 {
-    public static IReadOnlyList<ThreadReport> Build(ImageDirectory dir, Context context)
+    public static IReadOnlyList<ThreadReport> Build(ImageDirectory dir, Context context, string? program)
     {
         using var memory = new ImageMemory(context.Regions, file => Open(dir, file));
-        return [.. ThreadFrameReader.Read(context, memory).Select(Report)];
+        var symbols = Symbols(program);
+        return [.. ThreadFrameReader.Read(context, memory).Select(t => Report(t, symbols))];
+    }
+
+    /// <summary>The program's functions; none when it is gone or unreadable (inspect still shows the rest).</summary>
+    static ElfSymbols? Symbols(string? program)
+    {
+        if (program is null)
+            return null;
+        try
+        {
+            return ElfSymbols.Read(program);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ElfFormatException)
+        {
+            return null;
+        }
     }
 
     static Microsoft.Win32.SafeHandles.SafeFileHandle? Open(ImageDirectory dir, ZqFile file) =>
         BackingFiles.RelativePath(file) is { } relative ? Posix.OpenFileAt(dir.Fd, relative, Libc.O_RDONLY) : null;
 
-    static ThreadReport Report(SavedThread t) => new(
+    static ThreadReport Report(SavedThread t, ElfSymbols? symbols) => new(
         t.Entry.Tid,
         (int)t.Entry.Signo,
         Signals.Name((int)t.Entry.Signo),
         t.State.ToString().ToLowerInvariant(),
         Hex(t.Entry.Tp),
         Hex(t.Entry.Frame),
+        t.Registers is { } regs ? symbols?.Describe(regs.Rip) : null,
         t.Registers is { } r ? Registers(r) : null,
         t.Frame is { } f ? Hex(f.UcSigmask) : null,
         t.Error);

@@ -19,6 +19,7 @@ public static partial class Libc
     public const int O_NOCTTY = 0x100;
     public const int O_TRUNC = 0x200;
     public const int O_APPEND = 0x400;
+    public const int O_NONBLOCK = 0x800;
     public const int O_DIRECTORY = 0x10000;
     public const int O_NOFOLLOW = 0x20000;
     public const int O_CLOEXEC = 0x80000;

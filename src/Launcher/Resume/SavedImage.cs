@@ -7,9 +7,11 @@ namespace Zhuque.Launcher.Resume;
 /// <summary>
 /// An image that may be resumed: its context and manifest read cleanly
 /// (else 122), it holds a saved failure (else 123, naming what it holds),
-/// and the program file and the working directories of the saved run are
-/// still there, the program byte for byte (else 124). The caller holds the
-/// lock.
+/// its context passes its checksum and every region file is there and long
+/// enough (else 122; a symbolic link among them 120), and the program file
+/// and the working directories of the saved run are still there, the
+/// program byte for byte (else 124). The caller holds the lock; nothing is
+/// mapped or written.
 /// </summary>
 public sealed record SavedImage(Context Context, Manifest Manifest)
 {
@@ -19,9 +21,12 @@ public sealed record SavedImage(Context Context, Manifest Manifest)
         var manifest = ManifestStore.Read(dir);
         if (context?.State != ZqState.Saved)
             throw new ZhuqueException(ReturnCode.ImageNeedsFresh, $"image {dir.Path} holds {Holds(context)}, not a saved failure");
+        if (!context.ChecksumMatches)
+            throw new ZhuqueException(ReturnCode.ImageCorrupt, $"image {dir.Path} is corrupt: its context fails its checksum");
         if (manifest is null)
             throw new ZhuqueException(ReturnCode.ImageCorrupt,
                 $"image {dir.Path} has no manifest.json: which program it holds is unknown");
+        RegionFiles.Check(dir, context);
         CheckProgram(manifest);
         // The shim starts in the run's directory and returns to the one the
         // program was in at the failure (saved in the context): both must exist.

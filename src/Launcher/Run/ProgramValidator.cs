@@ -1,5 +1,5 @@
-using Zhuque.Interpose.Image;
 using Zhuque.Interpose.Elf;
+using Zhuque.Interpose.Image;
 
 namespace Zhuque.Launcher.Run;
 

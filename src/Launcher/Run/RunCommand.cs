@@ -6,8 +6,9 @@ using Zhuque.Launcher.Logging;
 namespace Zhuque.Launcher.Run;
 
 /// <summary>
-/// `zhuque run`: check the program, open and lock the image, clear the last
-/// run, write the manifest, start the shim and supervise it to the end
+/// `zhuque run`: check the program, open and lock the image; if it holds a
+/// saved failure of this program, resume it (RunOrResume); else clear the
+/// last run, write the manifest, start the shim and supervise it to the end
 /// (Supervisor, shared with resume).
 /// Each step that can refuse does so before anything is deleted.
 /// </summary>
@@ -29,6 +30,13 @@ public sealed class RunCommand(RunRequest request, string shimPath)
             fileLog = LogFactory.ConsoleAndFile(request.Verbose, dir);
             log = fileLog;
             using var imageLock = ImageLock.Acquire(dir);
+            if (RunOrResume.Check(dir, program, request.Fresh) is { } saved)
+            {
+                log.Warning("resuming the saved failure in {Image} (use --fresh to start over)", dir.Path);
+                var resume = ShimSpawner.Resume(shimPath, dir.Fd, imageLock.Fd, saved.Manifest.Program, saved.Manifest.Cwd);
+                return Supervisor.Supervise(dir, resume, saved.Manifest,
+                    SupervisedStart.Resume(saved.Context.Header.Failures, request.FailAfter), log);
+            }
             var previous = ImagePreparer.Prepare(dir, request.Fresh, log);
             var manifest = NewManifest(previous, program);
             ManifestStore.Write(dir, manifest);

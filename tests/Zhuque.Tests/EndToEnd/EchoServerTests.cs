@@ -113,7 +113,7 @@ public sealed class EchoServerTests(CPrograms programs) : IClassFixture<CProgram
         server.Dispose();
 
         Assert.Empty(client.Wrong);
-        Assert.True(client.Connections > 20, $"only {client.Connections} connections: the client never saw a failure?");
+        Assert.True(client.Connections >= 10, $"only {client.Connections} connections: the client hardly saw the failures");
         Assert.True(client.Acknowledged > 100, $"only {client.Acknowledged} replies");
         Assert.True(total >= client.Acknowledged, $"the server counts {total} lines served, the client got {client.Acknowledged} replies: memory went back");
     }

@@ -59,6 +59,19 @@ public static class ContextBuilder
         if (threads is { Count: > 0 })
             RandomAccess.Write(handle, MemoryMarshal.AsBytes(threads.ToArray().AsSpan()), (long)header.ThreadOff);
         RandomAccess.SetLength(handle, length);
+        // As the runtime does when it saves a failure: the checksum last
+        // (not for a context a test made too short for its own tables).
+        if (length >= Marshal.SizeOf<ZqHeader>())
+        {
+            try
+            {
+                var sum = ContextChecksum.Compute(handle, header);
+                RandomAccess.Write(handle, MemoryMarshal.AsBytes(new ReadOnlySpan<ulong>(in sum)), ContextChecksum.ChecksumOffset);
+            }
+            catch (ContextCorruptException)
+            {
+            }
+        }
     }
 
     /// <summary>A typical context: program text, data and stack regions.</summary>
@@ -74,6 +87,22 @@ public static class ContextBuilder
         Region(0x401000, 0x405000, ZqFile.Data, 3),
         Region(Layout.StackTop - 0x10000, Layout.StackTop, ZqFile.Stack, 3, 0x10000),
     ];
+
+    /// <summary>Creates each backing file the regions use under IMAGE/regions, sparse, as long as they reach (resume checks that).</summary>
+    public static void CreateRegionFiles(string image, IEnumerable<ZqRegion> regions)
+    {
+        foreach (var r in regions)
+        {
+            if (BackingFiles.RelativePath((ZqFile)r.File) is not { } relative)
+                continue;
+            var file = Path.Combine(image, relative);
+            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+            using var handle = File.OpenHandle(file, FileMode.OpenOrCreate, FileAccess.ReadWrite);
+            var end = (long)(r.Offset + (r.End - r.Start));
+            if (RandomAccess.GetLength(handle) < end)
+                RandomAccess.SetLength(handle, end);
+        }
+    }
 
     /// <summary>Stores a value at an address of a region, in its backing file under IMAGE/regions, as the program would have.</summary>
     public static void Store<T>(string image, ZqRegion region, ulong address, T value) where T : unmanaged

@@ -23,6 +23,7 @@ public static class SavedImages
             header = header with { Failures = 1, SavedNs = 1_700_000_001_000_000_000UL, SaveNs = 420_000 };
         ContextBuilder.Write(Path.Combine(path, "context"), header, ContextBuilder.TypicalRegions,
             threads: state == ZqState.Saved ? [ContextBuilder.Thread(pid, Layout.StackTop - 0x800)] : null);
+        ContextBuilder.CreateRegionFiles(path, ContextBuilder.TypicalRegions);
         ContextBuilder.Store(path, ContextBuilder.TypicalRegions[2], Layout.StackTop - 0x800, new Zhuque.Interpose.Frames.KernelUContext());
         WriteManifest(path, new Manifest(1, program, Sha256(program), [program], cwd, DateTime.UtcNow,
         [

@@ -1,0 +1,56 @@
+using System.Globalization;
+using System.Text.Json;
+using Zhuque.Interpose.Elf;
+using Zhuque.Tests.Support;
+
+namespace Zhuque.Tests;
+
+/// <summary>ElfSymbols against nm, and inspect naming the function a saved thread was in.</summary>
+public sealed class ElfSymbolsTests(SpinHereProgram spin) : IClassFixture<SpinHereProgram>, IDisposable
+{
+    readonly TempDir _tmp = new();
+
+    /// <summary>Every defined function nm lists (T/t/W types) is found at its address, and the other way round.</summary>
+    [Fact]
+    public void FunctionsMatchNm()
+    {
+        var nm = Proc.Check("nm", "--defined-only", spin.Path)
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => l.Split(' '))
+            .Where(p => p.Length == 3 && "TtWw".Contains(p[1][0]))
+            .Select(p => (Address: ulong.Parse(p[0], NumberStyles.HexNumber, CultureInfo.InvariantCulture), Name: p[2]))
+            .Where(s => s.Address != 0)
+            .ToHashSet();
+        var ours = ElfSymbols.Read(spin.Path).Functions.Select(f => (f.Address, f.Name)).ToHashSet();
+        Assert.Contains(ours, f => f.Name == "spin_here");
+        Assert.True(ours.IsSubsetOf(nm), $"not in nm: {string.Join(", ", ours.Except(nm).Take(5))}");
+        // nm's text symbols also hold assembly labels (no type); most are functions.
+        Assert.True(ours.Count >= nm.Count / 2, $"{ours.Count} functions, nm lists {nm.Count} text symbols");
+    }
+
+    [Fact]
+    public void ContainingNamesTheFunctionAndOffset()
+    {
+        var symbols = ElfSymbols.Read(spin.Path);
+        var f = symbols.Functions.Single(f => f.Name == "spin_here");
+        Assert.True(f.Size > 0);
+        Assert.Equal("spin_here+0x0", symbols.Describe(f.Address));
+        Assert.Equal($"spin_here+0x{f.Size - 1:x}", symbols.Describe(f.Address + f.Size - 1));
+        Assert.Null(symbols.Describe(0x10));
+    }
+
+    [Fact]
+    public void InspectNamesTheFunctionASavedThreadWasIn()
+    {
+        _ = Repo.Shim;
+        var image = _tmp["img"];
+        var r = ZhuqueCli.Run(_tmp["state"], "run", "--image", image, "--fail-after", "0.2", "--", spin.Path);
+        Assert.True(r.ExitCode == 158, r.ToString());
+        var json = ZhuqueCli.Run(_tmp["state"], "inspect", "--json", image);
+        var thread = JsonDocument.Parse(json.Stdout).RootElement.GetProperty("threads")[0];
+        Assert.StartsWith("spin_here+0x", thread.GetProperty("function").GetString());
+        Assert.Contains("    in spin_here+0x", ZhuqueCli.Run(_tmp["state"], "inspect", image).Stdout);
+    }
+
+    public void Dispose() => _tmp.Dispose();
+}

@@ -1,0 +1,134 @@
+using System.Runtime.InteropServices;
+using Zhuque.Interpose.Image;
+using Zhuque.Tests.Support;
+
+namespace Zhuque.Tests.Integrity;
+
+/// <summary>
+/// A real saved image, damaged one way per test, then resumed: refused
+/// before anything is mapped, with one stderr line and its documented code
+/// (122 corrupt, 120 a symbolic link in the image), and every byte of the
+/// image as it was before the command. inspect shows the checksum and does
+/// not refuse for it.
+/// </summary>
+public sealed class IntegrityTests(SpinHereProgram spin) : IClassFixture<SpinHereProgram>, IDisposable
+{
+    readonly TempDir _tmp = new();
+
+    string Image => _tmp["img"];
+
+    ProcResult Zhuque(params string[] args)
+    {
+        _ = Repo.Shim;
+        return ZhuqueCli.Run(_tmp["state"], args);
+    }
+
+    void Save()
+    {
+        var r = Zhuque("run", "--image", Image, "--fail-after", "0.2", "--", spin.Path);
+        Assert.True(r.ExitCode == 158, r.ToString());
+    }
+
+    void Write(string file, long offset, byte[] bytes)
+    {
+        using var h = File.OpenHandle(Path.Combine(Image, file), FileMode.Open, FileAccess.ReadWrite);
+        RandomAccess.Write(h, bytes, offset);
+    }
+
+    void Flip(long offset)
+    {
+        var b = new byte[1];
+        using (var h = File.OpenHandle(Path.Combine(Image, "context")))
+            RandomAccess.Read(h, b, offset);
+        Write("context", offset, [(byte)(b[0] ^ 0x10)]);
+    }
+
+    /// <summary>Both ways in: resume, and run of the same command (run-or-resume).</summary>
+    string Refused(int code, string expected)
+    {
+        var before = ImageHash.Of(Image);
+        var line = ZhuqueCli.AssertOneLineError(Zhuque("resume", Image), code);
+        Assert.Contains(expected, line);
+        Assert.Equal(before, ImageHash.Of(Image));
+        var run = ZhuqueCli.AssertOneLineError(Zhuque("run", "--image", Image, "--", spin.Path), code);
+        Assert.Contains(expected, run);
+        Assert.Equal(before, ImageHash.Of(Image));
+        return line;
+    }
+
+    [Fact]
+    public void AnIntactImageShowsChecksumOk()
+    {
+        Save();
+        var r = Zhuque("inspect", Image);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("checksum:  ok\n", r.Stdout);
+        Assert.Contains("\"checksum\": \"ok\"", Zhuque("inspect", "--json", Image).Stdout);
+    }
+
+    [Fact]
+    public void ATruncatedContextIs122()
+    {
+        Save();
+        using (var h = File.OpenHandle(Path.Combine(Image, "context"), FileMode.Open, FileAccess.ReadWrite))
+            RandomAccess.SetLength(h, (long)Layout.ThreadsOff + 4);
+        Refused(122, "truncated");
+    }
+
+    [Fact]
+    public void AFlippedHeaderByteFailsTheChecksumAndInspectSaysSo()
+    {
+        Save();
+        Flip(Marshal.OffsetOf<ZqHeader>(nameof(ZqHeader.Entry)).ToInt64() + 1);
+        Refused(122, "its context fails its checksum");
+        var r = Zhuque("inspect", Image);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("checksum:  MISMATCH\n", r.Stdout);
+        Assert.Contains("\"checksum\": \"MISMATCH\"", Zhuque("inspect", "--json", Image).Stdout);
+    }
+
+    [Fact]
+    public void AFlippedThreadTableByteFailsTheChecksum()
+    {
+        Save();
+        Flip((long)Layout.ThreadsOff + Marshal.OffsetOf<ZqThread>(nameof(ZqThread.Tid)).ToInt64());
+        Refused(122, "its context fails its checksum");
+    }
+
+    [Fact]
+    public void AFlippedRegionTableByteFailsTheChecksum()
+    {
+        Save();
+        Flip((long)Layout.RegionsOff + Marshal.OffsetOf<ZqRegion>(nameof(ZqRegion.Offset)).ToInt64() + 2);
+        Refused(122, "its context fails its checksum");
+    }
+
+    [Fact]
+    public void AShrunkRegionFileIs122NamingIt()
+    {
+        Save();
+        using (var h = File.OpenHandle(Path.Combine(Image, "regions", "stack"), FileMode.Open, FileAccess.ReadWrite))
+            RandomAccess.SetLength(h, 4096);
+        Refused(122, "regions/stack holds 4096 bytes");
+    }
+
+    [Fact]
+    public void ContextAsASymbolicLinkIs120()
+    {
+        Save();
+        File.Move(Path.Combine(Image, "context"), _tmp["elsewhere-context"]);
+        File.CreateSymbolicLink(Path.Combine(Image, "context"), _tmp["elsewhere-context"]);
+        Refused(120, "context is a symbolic link");
+    }
+
+    [Fact]
+    public void RegionsAsASymbolicLinkIs120()
+    {
+        Save();
+        Directory.Move(Path.Combine(Image, "regions"), _tmp["elsewhere-regions"]);
+        Directory.CreateSymbolicLink(Path.Combine(Image, "regions"), _tmp["elsewhere-regions"]);
+        Refused(120, "regions is a symbolic link");
+    }
+
+    public void Dispose() => _tmp.Dispose();
+}
