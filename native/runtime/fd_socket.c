@@ -32,10 +32,15 @@ static const struct { int level, name; } kept[] = {
 	{ IPPROTO_TCP, TCP_DEFER_ACCEPT }, { IPPROTO_IPV6, IPV6_V6ONLY },
 };
 
+/* Only options that differ from a new socket's are set again: setting a
+ * buffer size, even to its default, turns off the kernel's tuning of it,
+ * and a connection with a small fixed send buffer stalls on every large
+ * reply (Nagle against delayed ACKs: 40 ms each). */
 static void save_listener(struct zq_fd *e, const void *addr, unsigned alen)
 {
 	struct zq_sockopt o[sizeof kept / sizeof *kept];
 	uint32_t alen32 = alen, i, n = 0;
+	long fresh = __syscall(SYS_socket, e->arg[0], e->arg[1] | SOCK_CLOEXEC, e->arg[2]);
 	uint64_t first;
 
 	for (i = 0; i < sizeof kept / sizeof *kept; i++) {
@@ -43,8 +48,10 @@ static void save_listener(struct zq_fd *e, const void *addr, unsigned alen)
 		if (kept[i].level == IPPROTO_TCP && e->arg[2] != IPPROTO_TCP) continue;
 		if (kept[i].level == IPPROTO_IPV6 && e->arg[0] != AF_INET6) continue;
 		if ((v = opt(e->fd, kept[i].level, kept[i].name)) < 0) continue;
+		if (fresh >= 0 && v == opt(fresh, kept[i].level, kept[i].name)) continue;
 		o[n++] = (struct zq_sockopt){ kept[i].level, kept[i].name, v, 0 };
 	}
+	if (fresh >= 0) __syscall(SYS_close, fresh);
 	first = __zq_save_bytes(&alen32, sizeof alen32);
 	__zq_save_bytes(addr, alen);
 	__zq_save_bytes(o, n * sizeof *o);

@@ -54,6 +54,13 @@ int main(int argc, char **argv)
 	int v = 0; socklen_t vl = sizeof v;
 	getsockopt(l6, IPPROTO_IPV6, IPV6_V6ONLY, &v, &vl);
 	CHECK(v == 1, "IPV6_V6ONLY lost");
+	/* Buffer sizes the program never set must stay the kernel's to tune:
+	 * a fixed small send buffer stalls every large reply. */
+	int fresh = socket(AF_INET, SOCK_STREAM, 0), want = 0, got = 0;
+	socklen_t wl = sizeof want, gl = sizeof got;
+	getsockopt(fresh, SOL_SOCKET, SO_SNDBUF, &want, &wl);
+	getsockopt(l4, SOL_SOCKET, SO_SNDBUF, &got, &gl);
+	CHECK(got == want, "listener SO_SNDBUF %d, a new socket's %d", got, want);
 	(void)c;
 	/* Natively the accepted connection is still alive: this check is for
 	 * the resumed run, which the test tells apart by the argument. */
