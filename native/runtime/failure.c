@@ -74,38 +74,29 @@ static int captured(int tid)
 	return 0;
 }
 
-struct dirent64 {
-	uint64_t ino;
-	int64_t off;
-	unsigned short reclen;
-	unsigned char type;
-	char name[];
+struct stopping {
+	int pid, self, send, left;
 };
+
+static void stop_one(uint64_t tid, int dir, void *arg)
+{
+	struct stopping *st = arg;
+
+	(void)dir;
+	if ((int)tid == st->self || captured(tid)) return;
+	st->left++;
+	if (st->send) __syscall(SYS_tgkill, st->pid, tid, ZQ_SIGSTOP_THREAD);
+}
 
 /* Signal every thread of the process that has not been captured yet and
  * return how many there are. The kernel's task list is the truth: it also
  * holds threads being created, which musl's list does not yet. */
 static int stop_others(int pid, int self, int send)
 {
-	char buf[2048];
-	long fd = __syscall(SYS_open, "/proc/self/task", O_RDONLY|O_DIRECTORY|O_CLOEXEC);
-	long n, off;
-	int left = 0;
+	struct stopping st = { pid, self, send, 0 };
 
-	if (fd < 0) return -1;
-	while ((n = __syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0) {
-		for (off = 0; off < n; off += ((struct dirent64 *)(buf + off))->reclen) {
-			const char *s = ((struct dirent64 *)(buf + off))->name;
-			int tid = 0;
-			if (*s < '0' || *s > '9') continue;
-			while (*s >= '0' && *s <= '9') tid = tid * 10 + (*s++ - '0');
-			if (tid == self || captured(tid)) continue;
-			left++;
-			if (send) __syscall(SYS_tgkill, pid, tid, ZQ_SIGSTOP_THREAD);
-		}
-	}
-	__syscall(SYS_close, fd);
-	return left;
+	if (__zq_each_number("/proc/self/task", stop_one, &st)) return -1;
+	return st.left;
 }
 
 static void pause_briefly(void)

@@ -143,14 +143,6 @@ static void save_fd(int fd)
 	}
 }
 
-struct dirent64 {
-	uint64_t ino;
-	int64_t off;
-	unsigned short reclen;
-	unsigned char type;
-	char name[];
-};
-
 static void save_cwd_umask(struct zq_header *h)
 {
 	char cwd[4096];
@@ -166,11 +158,19 @@ static void save_cwd_umask(struct zq_header *h)
 	}
 }
 
+static void save_one(uint64_t fd, int dir, void *arg)
+{
+	struct zq_header *h = __zq_ctx;
+
+	(void)arg;
+	if (fd > 2 && fd != (uint64_t)dir && fd != (uint64_t)h->dir_fd
+	    && fd != (uint64_t)h->lock_fd)
+		save_fd(fd);
+}
+
 void __zq_save_fds(void)
 {
 	struct zq_header *h = __zq_ctx;
-	char buf[1024];
-	long dir, n, off;
 
 	h->fd_count = 0;
 	h->fd_cap = ZQ_FDS_CAP;
@@ -178,19 +178,6 @@ void __zq_save_fds(void)
 	h->save_off = ZQ_SAVE_OFF;
 	h->save_len = 0;
 	save_cwd_umask(h);
-	dir = __syscall(SYS_open, "/proc/self/fd", O_RDONLY|O_DIRECTORY|O_CLOEXEC);
-	if (dir < 0) return;
-	while ((n = __syscall(SYS_getdents64, dir, buf, sizeof buf)) > 0) {
-		for (off = 0; off < n; off += ((struct dirent64 *)(buf + off))->reclen) {
-			const char *s = ((struct dirent64 *)(buf + off))->name;
-			uint64_t fd;
-			if (*s < '0' || *s > '9') continue;
-			fd = __zq_number(&s, 10);
-			if (fd > 2 && fd != (uint64_t)dir && fd != (uint64_t)h->dir_fd
-			    && fd != (uint64_t)h->lock_fd)
-				save_fd(fd);
-		}
-	}
-	__syscall(SYS_close, dir);
+	__zq_each_number("/proc/self/fd", save_one, 0);
 	__zq_pair_pipes();
 }

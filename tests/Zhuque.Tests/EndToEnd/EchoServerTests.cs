@@ -14,7 +14,7 @@ namespace Zhuque.Tests.EndToEnd;
 /// </summary>
 public sealed class EchoServerTests(CPrograms programs) : IClassFixture<CPrograms>, IDisposable
 {
-    readonly ShmDir _tmp = new();
+    readonly TempDir _tmp = new("/dev/shm");
 
     static int FreePort()
     {

@@ -9,7 +9,7 @@ namespace Zhuque.Tests.EndToEnd;
 /// </summary>
 public sealed class EquivalenceTests(CPrograms programs) : IClassFixture<CPrograms>, IDisposable
 {
-    readonly ShmDir _tmp = new();
+    readonly TempDir _tmp = new("/dev/shm");
 
     [Fact]
     public void MallocChurnAndThreadsMatchANativeRun()

@@ -9,7 +9,7 @@ namespace Zhuque.Tests.EndToEnd;
 /// </summary>
 public sealed class FailureTests(CPrograms programs) : IClassFixture<CPrograms>, IDisposable
 {
-    readonly ShmDir _tmp = new();
+    readonly TempDir _tmp = new("/dev/shm");
 
     Interrupter Interrupter(string name = "img") => new(_tmp["state"], _tmp[name]);
 

@@ -9,7 +9,7 @@ namespace Zhuque.Tests.EndToEnd;
 /// </summary>
 public sealed class KindTests(KindPrograms programs) : IClassFixture<KindPrograms>, IDisposable
 {
-    readonly ShmDir _tmp = new();
+    readonly TempDir _tmp = new("/dev/shm");
 
     public static TheoryData<string, double> Cases()
     {

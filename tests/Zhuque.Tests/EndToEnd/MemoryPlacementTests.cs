@@ -15,7 +15,7 @@ public sealed class MemoryPlacementTests(CPrograms programs) : IClassFixture<CPr
         "main_tls", "main_stack", "thread_tls", "thread_stack",
     ];
 
-    readonly ShmDir _tmp = new();
+    readonly TempDir _tmp = new("/dev/shm");
 
     static Dictionary<string, (string Perms, string Path)> Parse(string stdout) =>
         stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)

@@ -1,0 +1,30 @@
+#include "zq.h"
+#include "syscall.h"
+#include <fcntl.h>
+
+struct dirent64 {
+	uint64_t ino;
+	int64_t off;
+	unsigned short reclen;
+	unsigned char type;
+	char name[];
+};
+
+/* Calls fn for every numeric entry of a /proc directory (tasks, fds),
+ * reading it with raw system calls: this runs in a signal handler. The
+ * directory's own descriptor is passed so that fn can skip it. */
+int __zq_each_number(const char *path, void (*fn)(uint64_t, int, void *), void *arg)
+{
+	char buf[1024];
+	long dir = __syscall(SYS_open, path, O_RDONLY|O_DIRECTORY|O_CLOEXEC), n, off;
+
+	if (dir < 0) return -1;
+	while ((n = __syscall(SYS_getdents64, dir, buf, sizeof buf)) > 0) {
+		for (off = 0; off < n; off += ((struct dirent64 *)(buf + off))->reclen) {
+			const char *s = ((struct dirent64 *)(buf + off))->name;
+			if (*s >= '0' && *s <= '9') fn(__zq_number(&s, 10), dir, arg);
+		}
+	}
+	__syscall(SYS_close, dir);
+	return 0;
+}
