@@ -101,7 +101,8 @@ public static class ElfReader
         return (long)offset;
     }
 
-    static string NameAt(byte[] table, uint offset)
+    /// <summary>The NUL-terminated name at offset of a string table (.shstrtab, .strtab).</summary>
+    internal static string NameAt(byte[] table, uint offset)
     {
         if (offset >= table.Length)
             return "";

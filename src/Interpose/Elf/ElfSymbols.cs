@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Text;
 
 namespace Zhuque.Interpose.Elf;
 
@@ -45,7 +44,7 @@ public sealed class ElfSymbols
         Read(handle, names, (long)strtab.Offset);
         var functions = symbols
             .Where(s => (s.Info & 0xf) == SttFunc && s.Shndx != 0 && s.Value != 0)
-            .Select(s => new ElfFunction(NameAt(names, s.Name), s.Value, s.Size))
+            .Select(s => new ElfFunction(ElfReader.NameAt(names, s.Name), s.Value, s.Size))
             .OrderBy(f => f.Address)
             .ThenByDescending(f => f.Size)
             .ToArray();
@@ -91,14 +90,5 @@ public sealed class ElfSymbols
             buffer = buffer[n..];
             offset += n;
         }
-    }
-
-    static string NameAt(byte[] table, uint offset)
-    {
-        if (offset >= table.Length)
-            return "";
-        var rest = table.AsSpan((int)offset);
-        var end = rest.IndexOf((byte)0);
-        return Encoding.UTF8.GetString(end < 0 ? rest : rest[..end]);
     }
 }
