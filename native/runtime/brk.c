@@ -4,6 +4,39 @@
 
 /* The program break lives in its own file, reserved PROT_NONE by the
  * shim for ZQ_BRK_MAX bytes after the program, like the kernel's heap. */
+
+#define BRK_STEP (256UL << 10)
+
+/* The break's file space is taken up to here. A heap grows a page at a
+ * time, so space is taken a step ahead rather than opening the file for
+ * every page. */
+static uint64_t taken;
+
+static long take(struct zq_header *h, uint64_t top, uint64_t newtop)
+{
+	uint64_t end = newtop + BRK_STEP, max = h->brk_start + ZQ_BRK_MAX;
+	long r;
+
+	if (taken < top) taken = top;
+	if (newtop <= taken) return 0;
+	if (end > max) end = max;
+	r = __zq_reserve(ZQ_FILE_BRK, taken - h->brk_start, end - taken);
+	if (r) {
+		end = newtop;
+		r = __zq_reserve(ZQ_FILE_BRK, taken - h->brk_start, end - taken);
+		if (r) return r;
+	}
+	taken = end;
+	return 0;
+}
+
+/* Shrinking gives back the space of the pages and of the step ahead. */
+static void give_back(uint64_t top, uint64_t newtop)
+{
+	if (taken > top) __zq_punch(top, taken - top, PROT_NONE);
+	taken = newtop;
+}
+
 long __zq_brk(void *p)
 {
 	struct zq_header *h = __zq_ctx;
@@ -21,10 +54,13 @@ long __zq_brk(void *p)
 			.start = top, .end = newtop, .offset = top - h->brk_start,
 			.prot = PROT_READ|PROT_WRITE, .file = ZQ_FILE_BRK,
 		};
-		r = __syscall(SYS_mprotect, top, newtop - top, x.prot);
-		if (!r) r = __zq_region_add(&x);
+		r = take(h, top, newtop);
+		if (!r) r = __syscall(SYS_mprotect, top, newtop - top, x.prot);
+		if (!r && (r = __zq_region_add(&x)))
+			__syscall(SYS_mprotect, top, newtop - top, PROT_NONE);
 	} else if (newtop < top) {
 		r = __zq_unmap(newtop, top);
+		if (!r) give_back(top, newtop);
 	}
 	if (!r) h->brk_cur = want;
 	__zq_unlock();

@@ -134,6 +134,20 @@ static _Noreturn void die_of_power(void)
 	for (;;) __syscall(SYS_exit_group, 128 + SIGPWR);
 }
 
+/* The thread table takes file space for the threads there are now, and
+ * a few being born, before they are stopped: a table that cannot grow
+ * on a full filesystem loses the failure rather than die of SIGBUS. */
+static int make_room_for_threads(int pid, int self)
+{
+	uint64_t n = stop_others(pid, self, 0), len;
+
+	if ((int64_t)n < 0) return -1;
+	len = (n + 64) * sizeof(struct zq_thread);
+	if (len <= ZQ_RESERVE_CHUNK) return 0;
+	return __zq_reserve_context(ZQ_THREADS_OFF + ZQ_RESERVE_CHUNK,
+		len - ZQ_RESERVE_CHUNK) ? -1 : 0;
+}
+
 static _Noreturn void coordinate(void *uc, int sig)
 {
 	struct zq_header *h = __zq_ctx;
@@ -141,7 +155,8 @@ static _Noreturn void coordinate(void *uc, int sig)
 	int pid = __syscall(SYS_getpid), self = __syscall(SYS_gettid);
 	int left;
 
-	if (record(uc, sig)) h->state = ZQ_STATE_LOST;
+	if (make_room_for_threads(pid, self) || record(uc, sig))
+		h->state = ZQ_STATE_LOST;
 	while (h->state != ZQ_STATE_LOST) {
 		uint64_t t = now(CLOCK_MONOTONIC);
 		left = stop_others(pid, self, t >= resend);
@@ -151,7 +166,9 @@ static _Noreturn void coordinate(void *uc, int sig)
 		else pause_briefly();
 	}
 	if (h->state != ZQ_STATE_LOST) {
-		__zq_save_fds();
+		if (__zq_save_fds()) h->state = ZQ_STATE_LOST;
+	}
+	if (h->state != ZQ_STATE_LOST) {
 		if (h->flags & ZQ_FLAG_SYNC) sync_image();
 		h->failures++;
 		h->saved_ns = now(CLOCK_REALTIME);

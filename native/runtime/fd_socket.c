@@ -12,10 +12,18 @@
  * socket is SOCKET: a connection cannot outlive its process, so it comes
  * back as one whose peer has closed. */
 
+/* The backlog table has file space for the first descriptors; a higher
+ * one takes its page first, or goes unrecorded (it comes back with the
+ * default backlog) rather than risk a SIGBUS. */
 void __zq_listened(int fd, int backlog)
 {
-	if (__zq_ctx && fd >= 0 && (unsigned)fd < ZQ_FDS_CAP)
-		((int32_t *)((char *)__zq_ctx + ZQ_BACKLOG_OFF))[fd] = backlog;
+	uint64_t off = ZQ_BACKLOG_OFF + (uint64_t)fd * 4;
+
+	if (!__zq_ctx || fd < 0 || (unsigned)fd >= ZQ_FDS_CAP) return;
+	if (off >= ZQ_BACKLOG_OFF + ZQ_RESERVE_CHUNK
+	    && __zq_reserve_context(off & -ZQ_PAGE, ZQ_PAGE))
+		return;
+	((int32_t *)((char *)__zq_ctx + ZQ_BACKLOG_OFF))[fd] = backlog;
 }
 
 static int opt(int fd, int level, int name)

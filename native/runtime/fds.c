@@ -12,12 +12,33 @@
  * open/close/dup path, so the running program pays nothing for it.
  * Descriptors 0-2 are the resuming launcher's. */
 
+/* Bytes of the descriptor table and of the save area that have their
+ * file space (the shim took the first part of each), and whether a save
+ * ran out of it: an image that misses a descriptor is not resumable. */
+static uint64_t fds_taken = ZQ_RESERVE_CHUNK, save_taken = ZQ_RESERVE_SAVE;
+static int short_of_space;
+
+static int room(uint64_t *taken, uint64_t base, uint64_t need)
+{
+	uint64_t len;
+
+	if (need <= *taken) return 0;
+	len = (need - *taken + ZQ_RESERVE_CHUNK - 1) & -ZQ_RESERVE_CHUNK;
+	if (__zq_reserve_context(base + *taken, len)) {
+		short_of_space = 1;
+		return -1;
+	}
+	*taken += len;
+	return 0;
+}
+
 uint64_t __zq_save_bytes(const void *p, size_t n)
 {
 	struct zq_header *h = __zq_ctx;
 	uint64_t off = h->save_len;
 
-	if (off + n > ZQ_SAVE_SIZE) return -1;
+	if (off + n > ZQ_SAVE_SIZE || room(&save_taken, ZQ_SAVE_OFF, off + n))
+		return -1;
 	memcpy(ZQ_SAVED(h, off), p, n);
 	h->save_len = (off + n + 7) & -8;
 	return off;
@@ -111,7 +132,9 @@ static void save_fd(int fd)
 	long n;
 	int i = 14, d = 1;
 
-	if (h->fd_count >= h->fd_cap) return;
+	if (h->fd_count >= h->fd_cap
+	    || room(&fds_taken, ZQ_FDS_OFF, (h->fd_count + 1) * (uint64_t)sizeof *e))
+		return;
 	memset(e, 0, sizeof *e);
 	e->fd = fd;
 	e->same_as = e->peer = -1;
@@ -164,11 +187,11 @@ static void save_one(uint64_t fd, int dir, void *arg)
 
 	(void)arg;
 	if (fd > 2 && fd != (uint64_t)dir && fd != (uint64_t)h->dir_fd
-	    && fd != (uint64_t)h->lock_fd)
+	    && fd != (uint64_t)h->lock_fd && fd != (uint64_t)h->arena_fd)
 		save_fd(fd);
 }
 
-void __zq_save_fds(void)
+int __zq_save_fds(void)
 {
 	struct zq_header *h = __zq_ctx;
 
@@ -178,6 +201,8 @@ void __zq_save_fds(void)
 	h->save_off = ZQ_SAVE_OFF;
 	h->save_len = 0;
 	save_cwd_umask(h);
+	short_of_space = 0;
 	__zq_each_number("/proc/self/fd", save_one, 0);
 	__zq_pair_pipes();
+	return short_of_space ? -1 : 0;
 }

@@ -3,7 +3,15 @@
 #include <sys/mman.h>
 
 /* Discarding image memory must zero it, as it does for anonymous memory
- * (allocators rely on that), and give the space back: punch a hole. */
+ * (allocators rely on that): punch a hole, then take the space again,
+ * since the pages stay mapped and a store must not find the disk full.
+ * MADV_FREE lets the contents stay, so it costs nothing. */
+static void discard(const struct zq_region *r, uint64_t a, uint64_t e)
+{
+	__zq_punch(a, e - a, r->prot);
+	if (r->prot) __zq_reserve(r->file, r->offset + (a - r->start), e - a);
+}
+
 long __zq_madvise(void *addr, size_t len, int advice)
 {
 	uint64_t a = (uint64_t)addr, end = a + ZQ_PAGE_UP(len);
@@ -24,8 +32,8 @@ long __zq_madvise(void *addr, size_t len, int advice)
 		e = r[i].end < end ? r[i].end : end;
 		if (r[i].file == ZQ_FILE_PROGRAM)
 			__syscall(SYS_madvise, next, e - next, advice);
-		else
-			__zq_punch(next, e - next, r[i].prot);
+		else if (advice == MADV_DONTNEED)
+			discard(&r[i], next, e);
 		a = e;
 	}
 	__zq_unlock();

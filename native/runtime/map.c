@@ -155,7 +155,8 @@ long __zq_place(uint64_t a, uint64_t len, int prot, int flags)
 		return -ENOMEM;
 	}
 	if (r) return r;
-	r = __zq_region_add(&x);
-	if (r) __zq_unmap(a, a + len);
+	if (prot) r = __zq_reserve(x.file, x.offset, len);
+	if (!r) r = __zq_region_add(&x);
+	if (r) release(&x, a, a + len);
 	return r;
 }

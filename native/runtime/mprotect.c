@@ -28,7 +28,7 @@ long __zq_mprotect(void *addr, size_t len, int prot)
 	__zq_lock();
 	if (!arena_covered(a, b)) {
 		r = -ENOMEM;
-	} else {
+	} else if (!(r = prot ? __zq_reserve_range(a, b) : 0)) {
 		r = __syscall(SYS_mprotect, addr, len, prot);
 		if (!r) r = __zq_region_protect(a, b, prot);
 	}

@@ -25,6 +25,26 @@ size_t __zq_region_find(uint64_t addr)
 	return lo;
 }
 
+/* Entries whose file space the context has: the shim took the first
+ * chunk; more is taken a chunk at a time as the table grows. */
+static size_t reserved = ZQ_RESERVE_CHUNK / sizeof(struct zq_region);
+
+/* Make sure extra more entries fit, in capacity and in file space. */
+long __zq_region_room(size_t extra)
+{
+	size_t need = __zq_ctx->region_count + extra;
+	long r;
+
+	if (need > __zq_ctx->region_cap) return -ENOMEM;
+	while (need > reserved) {
+		r = __zq_reserve_context(ZQ_REGIONS_OFF
+			+ reserved * sizeof(struct zq_region), ZQ_RESERVE_CHUNK);
+		if (r) return r;
+		reserved += ZQ_RESERVE_CHUNK / sizeof(struct zq_region);
+	}
+	return 0;
+}
+
 static void open_gap(size_t i)
 {
 	struct zq_region *r = table();
@@ -57,7 +77,8 @@ long __zq_region_cut(uint64_t start, uint64_t end)
 	size_t i = __zq_region_find(start), j;
 
 	if (i < n && r[i].start < start && r[i].end > end) {
-		if (n == __zq_ctx->region_cap) return -ENOMEM;
+		long e = __zq_region_room(1);
+		if (e) return e;
 		open_gap(i + 1);
 		r[i + 1] = r[i];
 		trim_front(&r[i + 1], end);
@@ -95,7 +116,8 @@ long __zq_region_add(const struct zq_region *x)
 		r[i].start = x->start;
 		r[i].offset = x->offset;
 	} else {
-		if (n == __zq_ctx->region_cap) return -ENOMEM;
+		long e = __zq_region_room(1);
+		if (e) return e;
 		open_gap(i);
 		r[i] = *x;
 	}
@@ -105,6 +127,7 @@ long __zq_region_add(const struct zq_region *x)
 long __zq_region_protect(uint64_t start, uint64_t end, uint32_t prot)
 {
 	uint64_t a = start;
+	long e;
 
 	while (a < end) {
 		struct zq_region *r = table();
@@ -117,8 +140,7 @@ long __zq_region_protect(uint64_t start, uint64_t end, uint32_t prot)
 		if (x.end > end) x.end = end;
 		a = x.end;
 		if (x.prot == prot) continue;
-		if (__zq_ctx->region_count + 2 > __zq_ctx->region_cap)
-			return -ENOMEM;
+		if ((e = __zq_region_room(2))) return e;
 		x.prot = prot;
 		__zq_region_cut(x.start, x.end);
 		__zq_region_add(&x);

@@ -27,6 +27,12 @@ hidden size_t __zq_region_find(uint64_t);
 hidden long __zq_region_cut(uint64_t, uint64_t);
 hidden long __zq_region_add(const struct zq_region *);
 hidden long __zq_region_protect(uint64_t, uint64_t, uint32_t);
+hidden long __zq_region_room(size_t);
+
+/* File space of image memory (reserve.c); callers hold the lock. */
+hidden long __zq_reserve(uint32_t, uint64_t, uint64_t);
+hidden long __zq_reserve_range(uint64_t, uint64_t);
+hidden long __zq_reserve_context(uint64_t, uint64_t);
 
 /* Placement (arena.c and map.c); callers hold the lock. */
 hidden uint64_t __zq_arena_alloc(uint64_t);
@@ -47,7 +53,7 @@ hidden void __zq_on_stop(int, siginfo_t *, void *);
 hidden _Noreturn void __zq_resume_thread(struct zq_thread *);
 
 /* Descriptors (fds.c, fd_KIND.c): saved by the coordinator at a failure. */
-hidden void __zq_save_fds(void);
+hidden int __zq_save_fds(void);
 hidden int __zq_each_number(const char *, void (*)(uint64_t, int, void *), void *);
 hidden long __zq_vfork_refused(void);
 hidden uint64_t __zq_save_bytes(const void *, size_t);

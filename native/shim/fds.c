@@ -109,6 +109,7 @@ static void make_room(struct zq_header *h)
 	for (i = 0, top = 2; i < h->fd_count; i++) if (e[i].fd > top) top = e[i].fd;
 	if (h->dir_fd <= top) h->dir_fd = move_above(h->dir_fd, top);
 	if (h->lock_fd <= top) h->lock_fd = move_above(h->lock_fd, top);
+	if (h->arena_fd <= top) h->arena_fd = move_above(h->arena_fd, top);
 }
 
 void restore_fds(struct zq_header *h)

@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <errno.h>
 
 /* Image files are created 0600 and never through a symbolic link. */
 int create_file(int dir, const char *name, uint64_t size)
@@ -16,12 +17,43 @@ int create_file(int dir, const char *name, uint64_t size)
 	return fd;
 }
 
+/* Take the file space of [off, off+len) now, so that stores there can
+ * never meet a full filesystem. A filesystem that cannot reserve
+ * (EOPNOTSUPP) gives space as pages are written, as it always did. */
+void take_space(int fd, uint64_t off, uint64_t len, const char *name)
+{
+	long r = sys4(SYS_fallocate, fd, FALLOC_FL_KEEP_SIZE, off, len);
+
+	if (r < 0 && r != -EOPNOTSUPP)
+		die(EXIT_SETUP, "no space for the image file", name, r);
+}
+
+/* The context's header, the first part of each table, and the scratch
+ * area the runtime reads into at a failure. */
+static void take_context_space(int fd)
+{
+	static const uint64_t parts[][2] = {
+		{ 0, ZQ_REGIONS_OFF + ZQ_RESERVE_CHUNK },
+		{ ZQ_THREADS_OFF, ZQ_RESERVE_CHUNK },
+		{ ZQ_FDS_OFF, ZQ_RESERVE_CHUNK },
+		{ ZQ_BACKLOG_OFF, ZQ_RESERVE_CHUNK },
+		{ ZQ_SCRATCH_OFF, ZQ_SCRATCH_SIZE },
+		{ ZQ_SAVE_OFF, ZQ_RESERVE_SAVE },
+	};
+	unsigned i;
+
+	for (i = 0; i < sizeof parts / sizeof *parts; i++)
+		take_space(fd, parts[i][0], parts[i][1], "context");
+}
+
 struct zq_header *create_context(int dir)
 {
 	int fd = create_file(dir, "context", ZQ_CONTEXT_SIZE);
-	struct zq_header *h = map(ZQ_CONTEXT_ADDR, ZQ_CONTEXT_SIZE,
-		PROT_READ|PROT_WRITE, MAP_SHARED|MAP_FIXED_NOREPLACE, fd, 0);
+	struct zq_header *h;
 
+	take_context_space(fd);
+	h = map(ZQ_CONTEXT_ADDR, ZQ_CONTEXT_SIZE,
+		PROT_READ|PROT_WRITE, MAP_SHARED|MAP_FIXED_NOREPLACE, fd, 0);
 	sys(SYS_close, fd, 0, 0);
 	if ((long)h < 0) die(EXIT_SETUP, "cannot map the image context", 0, (long)h);
 	h->magic = ZQ_MAGIC;
@@ -48,22 +80,23 @@ void add_region(struct zq_header *h, uint64_t start, uint64_t end,
 }
 
 /* Reserve a window: the whole backing file mapped PROT_NONE, its pages
- * made accessible as the runtime hands them out. */
-static void reserve(int rdir, const char *name, uint64_t addr, uint64_t size)
+ * made accessible as the runtime hands them out. Returns the file. */
+static int reserve(int rdir, const char *name, uint64_t addr, uint64_t size)
 {
 	int fd = create_file(rdir, name, size);
 	void *r = map(addr, size, PROT_NONE,
 		MAP_SHARED|MAP_FIXED_NOREPLACE|MAP_NORESERVE, fd, 0);
 
-	sys(SYS_close, fd, 0, 0);
 	if ((long)r < 0) die(EXIT_SETUP, "cannot reserve", name, (long)r);
+	return fd;
 }
 
+/* The runtime keeps the arena open: every mmap takes its space there. */
 void map_windows(struct zq_header *h, int rdir, uint64_t brk)
 {
-	reserve(rdir, "brk", brk, ZQ_BRK_MAX);
+	sys(SYS_close, reserve(rdir, "brk", brk, ZQ_BRK_MAX), 0, 0);
 	h->brk_start = h->brk_cur = brk;
-	reserve(rdir, "arena", ZQ_ARENA_BASE, ZQ_ARENA_SIZE);
+	h->arena_fd = move_high(reserve(rdir, "arena", ZQ_ARENA_BASE, ZQ_ARENA_SIZE));
 	h->arena_hint = ZQ_ARENA_BASE;
 }
 
@@ -82,6 +115,7 @@ void map_stack(struct zq_header *h, int rdir)
 	if (size > ZQ_STACK_MAX) size = ZQ_STACK_MAX;
 	size = PAGE_UP(size);
 	fd = create_file(rdir, "stack", size);
+	take_space(fd, 0, size, "stack");
 	r = map(ZQ_STACK_TOP - size, size, PROT_READ|PROT_WRITE,
 		MAP_SHARED|MAP_FIXED_NOREPLACE, fd, 0);
 	sys(SYS_close, fd, 0, 0);

@@ -28,22 +28,6 @@ static void no_aslr(char **argv, char **envp)
 	die(EXIT_SETUP, "cannot re-execute the shim without ASLR", 0, -1);
 }
 
-/* Runtime descriptors sit high, below the select() limit, out of the
- * program's way. */
-static int move_high(long fd)
-{
-	struct rlimit rl;
-	long min = 1008, r;
-
-	if (fd < 0) die(EXIT_SETUP, "bad descriptor argument", 0, 0);
-	if (!sys4(SYS_prlimit64, 0, RLIMIT_NOFILE, 0, &rl) && rl.rlim_cur < 1024)
-		min = rl.rlim_cur > 64 ? rl.rlim_cur - 16 : 48;
-	r = sys(SYS_fcntl, fd, F_DUPFD_CLOEXEC, min);
-	if (r < 0) die(EXIT_SETUP, "cannot keep the image descriptors", 0, r);
-	sys(SYS_close, fd, 0, 0);
-	return r;
-}
-
 static const char *base_name(const char *s)
 {
 	const char *b = s;

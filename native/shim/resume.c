@@ -62,14 +62,14 @@ static struct zq_header *map_context(int dir)
 	return h;
 }
 
-static void reserve(int rdir, const char *name, uint64_t addr, uint64_t size)
+static int reserve(int rdir, const char *name, uint64_t addr, uint64_t size)
 {
 	int fd = open_file(rdir, name);
 	void *r = map(addr, size, PROT_NONE,
 		MAP_SHARED|MAP_FIXED_NOREPLACE|MAP_NORESERVE, fd, 0);
 
-	sys(SYS_close, fd, 0, 0);
 	if ((long)r < 0) die(EXIT_SETUP, "cannot reserve", name, (long)r);
+	return fd;
 }
 
 static void map_region(const struct zq_region *r, int rdir, int prog)
@@ -104,8 +104,8 @@ static void map_regions(struct zq_header *h, int rdir, int prog)
 	const struct zq_region *r = ZQ_REGIONS(h);
 	uint32_t i;
 
-	reserve(rdir, "brk", h->brk_start, ZQ_BRK_MAX);
-	reserve(rdir, "arena", ZQ_ARENA_BASE, ZQ_ARENA_SIZE);
+	sys(SYS_close, reserve(rdir, "brk", h->brk_start, ZQ_BRK_MAX), 0, 0);
+	h->arena_fd = move_high(reserve(rdir, "arena", ZQ_ARENA_BASE, ZQ_ARENA_SIZE));
 	for (i = 0; i < h->region_count; i++) map_region(&r[i], rdir, prog);
 }
 

@@ -27,6 +27,7 @@ void map_program(struct program *, struct zq_header *, int);
 
 /* image.c */
 int create_file(int, const char *, uint64_t);
+void take_space(int, uint64_t, uint64_t, const char *);
 struct zq_header *create_context(int);
 void add_region(struct zq_header *, uint64_t, uint64_t, uint64_t, uint32_t, uint32_t);
 void map_windows(struct zq_header *, int, uint64_t);

@@ -1,4 +1,5 @@
 #include "sys.h"
+#include <sys/resource.h>
 
 void *memcpy(void *d, const void *s, size_t n)
 {
@@ -90,6 +91,22 @@ int move_above(int fd, int top)
 {
 	long r = sys(SYS_fcntl, fd, 1030 /* F_DUPFD_CLOEXEC */, top + 1);
 	if (r < 0) die(EXIT_SETUP, "cannot move the image descriptors", 0, r);
+	sys(SYS_close, fd, 0, 0);
+	return r;
+}
+
+/* Runtime descriptors sit high, below the select() limit, out of the
+ * program's way. */
+int move_high(long fd)
+{
+	struct rlimit rl;
+	long min = 1008, r;
+
+	if (fd < 0) die(EXIT_SETUP, "bad descriptor argument", 0, 0);
+	if (!sys4(SYS_prlimit64, 0, RLIMIT_NOFILE, 0, &rl) && rl.rlim_cur < 1024)
+		min = rl.rlim_cur > 64 ? rl.rlim_cur - 16 : 48;
+	r = sys(SYS_fcntl, fd, 1030 /* F_DUPFD_CLOEXEC */, min);
+	if (r < 0) die(EXIT_SETUP, "cannot keep the image descriptors", 0, r);
 	sys(SYS_close, fd, 0, 0);
 	return r;
 }

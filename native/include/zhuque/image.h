@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #define ZQ_MAGIC        0x314d494555514857ULL /* "WHQUEIM1" little-endian */
-#define ZQ_ABI_VERSION  3
+#define ZQ_ABI_VERSION  4
 
 /* The auxv entry by which the shim tells the runtime where the context
  * lives. A program started any other way has no such entry, and the
@@ -45,6 +45,14 @@
 #define ZQ_SCRATCH_SIZE  0x0000000000300000ULL
 #define ZQ_SAVE_OFF      0x0000000004000000ULL  /* bytes the descriptors name */
 #define ZQ_SAVE_SIZE     0x000000003c000000ULL
+
+/* Image memory takes its file space when it is handed out, so a full
+ * filesystem is an ENOMEM from mmap or brk, never a SIGBUS on a store.
+ * The shim takes the space of the data, the stack, the scratch area and
+ * the first part of each context table at start; the runtime takes more
+ * as a table grows past it. */
+#define ZQ_RESERVE_CHUNK 0x0000000000010000ULL  /* table growth step: 64 KiB */
+#define ZQ_RESERVE_SAVE  0x0000000000040000ULL  /* of the save area at start */
 
 enum zq_state {
 	ZQ_STATE_NEW     = 0, /* being created by the shim */
@@ -185,6 +193,8 @@ struct zq_header {
 	uint64_t cwd_off;         /* the working directory, in the save area */
 	uint32_t cwd_len;
 	uint32_t umask;
+	int32_t  arena_fd;        /* regions/arena, to take its space (fallocate) */
+	uint32_t pad0;
 };
 
 #define ZQ_FLAG_SYNC 1u  /* image on a disk filesystem: msync at failure */

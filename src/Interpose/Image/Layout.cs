@@ -9,7 +9,7 @@ namespace Zhuque.Interpose.Image;
 public static class Layout
 {
     [CName("ZQ_MAGIC")] public const ulong Magic = 0x314d494555514857UL; // "WHQUEIM1" little-endian
-    [CName("ZQ_ABI_VERSION")] public const uint AbiVersion = 3;
+    [CName("ZQ_ABI_VERSION")] public const uint AbiVersion = 4;
     [CName("AT_ZHUQUE")] public const ulong AtZhuque = 0x5a51;
 
     [CName("ZQ_SHIM_BASE")] public const ulong ShimBase = 0x0000080000000000UL;
@@ -36,6 +36,8 @@ public static class Layout
     [CName("ZQ_SCRATCH_SIZE")] public const ulong ScratchSize = 0x0000000000300000UL;
     [CName("ZQ_SAVE_OFF")] public const ulong SaveOff = 0x0000000004000000UL;       // bytes the descriptors name
     [CName("ZQ_SAVE_SIZE")] public const ulong SaveSize = 0x000000003c000000UL;
+    [CName("ZQ_RESERVE_CHUNK")] public const ulong ReserveChunk = 0x0000000000010000UL; // file space a table takes at a time
+    [CName("ZQ_RESERVE_SAVE")] public const ulong ReserveSave = 0x0000000000040000UL;   // of the save area, taken at start
 
     // The checksum of a saved image (ContextChecksum): FNV-1a, 64-bit.
     [CName("ZQ_FNV_OFFSET")] public const ulong FnvOffset = 0xcbf29ce484222325UL;
@@ -204,4 +206,6 @@ public struct ZqHeader
     public ulong CwdOff;      // cwd_off: the working directory, in the save area
     public uint CwdLen;       // cwd_len
     public uint Umask;        // umask
+    public int ArenaFd;       // arena_fd: regions/arena, to take its space (fallocate)
+    public uint Pad0;         // pad0
 }

@@ -6,6 +6,8 @@ namespace Zhuque.Launcher.Logging;
 public static class Failures
 {
     const int EPIPE = 32;
+    const int ENOSPC = 28;
+    const int EDQUOT = 122;
 
     public static ReturnCode Report(ILogger log, Exception e)
     {
@@ -17,6 +19,12 @@ public static class Failures
         {
             log.Error("{Message}", OneLine(z.Message));
             return z.Code;
+        }
+        // A full filesystem is the user's to mend, not a fault of zhuque's.
+        if (e is IOException { HResult: ENOSPC or EDQUOT })
+        {
+            log.Error("no space for the image: {Message}", OneLine(e.Message));
+            return ReturnCode.UsageOrInternal;
         }
         // The stack trace reaches the file sink only; stderr gets one line.
         log.Error(e, "internal error: {Message}", OneLine(e.Message));

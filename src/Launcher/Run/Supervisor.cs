@@ -27,12 +27,16 @@ public static class Supervisor
         }
         var status = ChildWaiter.Reap(pid);
         var result = ExitRecorder.Record(dir, status, pid, manifest, start, log);
-        ManifestStore.Write(dir, result.Manifest);
+        TryWrite(dir, result.Manifest, log);
         log.Information("pid {Pid} ended (wait status 0x{Status:x}); zhuque returns {Code}", pid, status.Raw, result.ExitStatus);
         return result.ExitStatus;
     }
 
-    /// <summary>The program runs already: a failed write is logged, never a reason to stop supervising.</summary>
+    /// <summary>
+    /// The program runs, or has ended, already: a failed write (a full
+    /// disk) is logged, never a reason to stop supervising or to change
+    /// the exit status; the old manifest stays whole (ManifestStore).
+    /// </summary>
     static void TryWrite(ImageDirectory dir, Manifest manifest, ILogger log)
     {
         try
@@ -41,7 +45,7 @@ public static class Supervisor
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            log.Warning(e, "cannot record the {Event} in {Manifest}: {Message}", manifest.History[^1].Event, dir.File(ImageFiles.Manifest), e.Message);
+            log.Warning("cannot record the {Event} in {Manifest}: {Message}", manifest.History[^1].Event, dir.File(ImageFiles.Manifest), e.Message);
         }
     }
 }

@@ -1,0 +1,69 @@
+#include "zq.h"
+#include "syscall.h"
+#include <fcntl.h>
+#include <errno.h>
+
+/* Image memory takes its file space when it is handed out: on a full
+ * filesystem (or over a quota) the mmap, brk or mprotect that asked for
+ * it fails with ENOMEM, where a store into an unbacked page of a shared
+ * mapping would have been a SIGBUS. munmap and brk shrinking punch the
+ * space back. */
+
+static long take(int fd, uint64_t off, uint64_t len)
+{
+	long r = __syscall(SYS_fallocate, fd, FALLOC_FL_KEEP_SIZE, off, len);
+
+	if (r == -EOPNOTSUPP) return 0;
+	if (r == -ENOSPC || r == -EDQUOT || r == -EFBIG) return -ENOMEM;
+	return r;
+}
+
+static long take_in(const char *name, uint64_t off, uint64_t len)
+{
+	long fd = __syscall(SYS_openat, __zq_ctx->dir_fd, name,
+		O_RDWR|O_NOFOLLOW|O_CLOEXEC);
+	long r;
+
+	if (fd < 0) return fd;
+	r = take(fd, off, len);
+	__syscall(SYS_close, fd);
+	return r;
+}
+
+static const char *const names[ZQ_FILE_COUNT] = {
+	[ZQ_FILE_DATA] = "regions/data", [ZQ_FILE_STACK] = "regions/stack",
+	[ZQ_FILE_BRK] = "regions/brk", [ZQ_FILE_FIXED] = "regions/fixed",
+};
+
+/* The arena, where nearly all of it happens, is kept open; the program
+ * file is the kernel's. */
+long __zq_reserve(uint32_t file, uint64_t off, uint64_t len)
+{
+	if (file == ZQ_FILE_ARENA) return take(__zq_ctx->arena_fd, off, len);
+	if (file < ZQ_FILE_COUNT && names[file]) return take_in(names[file], off, len);
+	return 0;
+}
+
+/* Reserve every region piece in [a, b) whose protection was none: a
+ * piece that could already be touched has its space. */
+long __zq_reserve_range(uint64_t a, uint64_t b)
+{
+	struct zq_region *r = ZQ_REGIONS(__zq_ctx);
+	size_t i = __zq_region_find(a), n = __zq_ctx->region_count;
+	long ret = 0;
+
+	for (; !ret && i < n && r[i].start < b; i++) {
+		uint64_t s = r[i].start > a ? r[i].start : a;
+		uint64_t e = r[i].end < b ? r[i].end : b;
+		if (!r[i].prot)
+			ret = __zq_reserve(r[i].file, r[i].offset + (s - r[i].start), e - s);
+	}
+	return ret;
+}
+
+/* Space in the context file beyond what the shim took at start: tables
+ * grow a chunk at a time, as their counts cross what is reserved. */
+long __zq_reserve_context(uint64_t off, uint64_t len)
+{
+	return take_in("context", off, len);
+}

@@ -1,0 +1,63 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Zhuque.Tests.Support;
+
+namespace Zhuque.Tests.EndToEnd;
+
+/// <summary>
+/// The image's filesystem fills up while the program allocates (tests/c/fill.c
+/// on a 48 MiB tmpfs): every kind of allocation must fail with ENOMEM, not
+/// kill the program with SIGBUS on a store, and the image saved on that full
+/// disk must resume with every block intact.
+/// </summary>
+public sealed partial class FullDiskTests(CPrograms programs) : IClassFixture<CPrograms>, IDisposable
+{
+    readonly TempDir _state = new();
+    readonly SmallFilesystem _fs = new(48);
+
+    [GeneratedRegex(@"^full after (\d+) blocks, errno ENOMEM$")]
+    private static partial Regex FullLine();
+
+    LineProcess Zhuque(params string[] args) =>
+        new(Repo.Zhuque, args, new Dictionary<string, string> { ["XDG_STATE_HOME"] = _state.Path });
+
+    [Fact]
+    public void AProgramThatFillsTheDiskSeesEnomemAndItsImageResumes()
+    {
+        var image = _fs["img"];
+        int blocks;
+        using (var run = Zhuque("run", "--image", image, "--", programs.Zhuque("fill")))
+        {
+            var line = run.ReadLine();
+            var full = FullLine().Match(line);
+            Assert.True(full.Success, $"expected ENOMEM, got: {line}");
+            blocks = int.Parse(full.Groups[1].Value, CultureInfo.InvariantCulture);
+            Assert.True(blocks > 100, $"only {blocks} blocks fitted in 48 MiB");
+
+            // Nothing at all left: the save and the resume must need no new space.
+            _fs.FillUp("pad");
+            Assert.Equal(0, _fs.FreeBytes);
+            var crash = ZhuqueCli.Run(_state.Path, "crash", image);
+            Assert.True(crash.ExitCode == 0, crash.ToString());
+            Assert.Equal(158, run.WaitForExit());
+        }
+
+        using var resume = Zhuque("resume", image);
+        resume.Send("check");
+        Assert.Equal($"intact {blocks}", resume.ReadLine());
+        // Freed memory gives its space back: the blocks fit again.
+        resume.Send("again");
+        var again = resume.ReadLine();
+        Assert.StartsWith("again ", again);
+        var reallocated = int.Parse(again["again ".Length..], CultureInfo.InvariantCulture);
+        Assert.True(reallocated >= (blocks + 1) / 2 - 2, $"{again} of {(blocks + 1) / 2} freed blocks");
+        resume.Send("exit");
+        Assert.Equal(0, resume.WaitForExit());
+    }
+
+    public void Dispose()
+    {
+        _fs.Dispose();
+        _state.Dispose();
+    }
+}
