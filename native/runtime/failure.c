@@ -48,7 +48,7 @@ static int record(void *uc, int sig)
 	struct zq_thread *t = ZQ_THREADS(h) + i;
 
 	if (i >= h->thread_cap) return -1;
-	t->tid = __syscall(SYS_gettid);
+	t->tid = t->mem_tid = __syscall(SYS_gettid);
 	t->tp = (uint64_t)__pthread_self();
 	t->frame = (uint64_t)uc;
 	t->signo = sig;

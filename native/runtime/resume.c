@@ -10,25 +10,40 @@
 /* musl keeps kernel thread ids in a few places: the thread's own struct,
  * the owner of the thread list lock, the owner word of every mutex on the
  * thread's robust list (all but normal mutexes), and stdio FILE locks.
- * A recreated thread has a new tid, so each is rewritten from old to new. */
-static int retag(int word, int old, int tid, int mask)
+ * A recreated thread has a new tid, so each is rewritten to it. */
+static int retag(int word, int a, int b, int tid, int mask)
 {
-	return (word & mask) == old ? (word & ~mask) | tid : word;
+	int owner = word & mask;
+	return owner == a || owner == b ? (word & ~mask) | tid : word;
 }
 
-static void fix_owners(struct pthread *self, int old, int tid)
+static void retag_all(struct pthread *self, int a, int b, int tid)
 {
 	volatile void *volatile *rp;
 
-	self->tid = tid;
-	__thread_list_lock = retag(__thread_list_lock, old, tid, -1);
+	self->tid = retag(self->tid, a, b, tid, -1);
+	__thread_list_lock = retag(__thread_list_lock, a, b, tid, -1);
 	for (rp = self->robust_list.head; rp && rp != &self->robust_list.head; rp = *rp) {
 		pthread_mutex_t *m = (void *)((char *)rp - offsetof(pthread_mutex_t, _m_next));
-		m->_m_lock = retag(m->_m_lock, old, tid, 0x3fffffff);
+		m->_m_lock = retag(m->_m_lock, a, b, tid, 0x3fffffff);
 	}
-	stdin->lock = retag(stdin->lock, old, tid, ~MAYBE_WAITERS);
-	stdout->lock = retag(stdout->lock, old, tid, ~MAYBE_WAITERS);
-	stderr->lock = retag(stderr->lock, old, tid, ~MAYBE_WAITERS);
+	stdin->lock = retag(stdin->lock, a, b, tid, ~MAYBE_WAITERS);
+	stdout->lock = retag(stdout->lock, a, b, tid, ~MAYBE_WAITERS);
+	stderr->lock = retag(stderr->lock, a, b, tid, ~MAYBE_WAITERS);
+}
+
+/* A resume can be killed half way through, and the image must still
+ * resume: the memory then names the saved tid in some places and the cut
+ * short resume's tid (mem_tid) in others. So every word goes back to the
+ * saved tid first, then mem_tid is recorded, then every word takes the
+ * new one; a cut at any point leaves only the two recorded tids. */
+static void fix_owners(struct pthread *self, struct zq_thread *t, int tid)
+{
+	retag_all(self, t->tid, t->mem_tid, t->tid);
+	a_barrier();
+	t->mem_tid = tid;
+	a_barrier();
+	retag_all(self, t->tid, t->tid, tid);
 	if (self->robust_list.off)
 		__syscall(SYS_set_robust_list, &self->robust_list, 3*sizeof(long));
 }
@@ -55,17 +70,20 @@ static void lead(struct zq_header *h, uint32_t threads)
 
 	while ((r = h->resume_ready) < threads - 1)
 		__syscall(SYS_futex, &h->resume_ready, FUTEX_WAIT|FUTEX_PRIVATE, r, 0);
+	__zq_failing = 0;
+	__zq_forget_deferred();
+	__zq_reinstall_actions();
+	/* Running is the first change the checksum sees: cut short before
+	 * it, the image is still the saved one. */
+	a_barrier();
+	h->state = ZQ_STATE_RUNNING;
+	a_barrier();
 	for (i = 0; i < threads; i++) t[i].state = ZQ_THREAD_FREE;
 	h->thread_count = 0;
 	h->resume_ready = 0;
 	h->resumes++;
 	h->pid = __syscall(SYS_getpid);
-	__zq_failing = 0;
-	__zq_forget_deferred();
-	__zq_reinstall_actions();
 	h->pwr_pending = __zq_app_handles_power();
-	a_barrier();
-	h->state = ZQ_STATE_RUNNING;
 	a_store((volatile int *)&h->resume_go, 1);
 	__syscall(SYS_futex, &h->resume_go, FUTEX_WAKE|FUTEX_PRIVATE, 0x7fffffff);
 	if (h->pwr_pending) __syscall(SYS_kill, h->pid, SIGPWR);
@@ -87,7 +105,7 @@ _Noreturn void __zq_resume_thread(struct zq_thread *t)
 	uint32_t threads = h->thread_count;
 	int tid = __syscall(SYS_gettid);
 
-	fix_owners(__pthread_self(), t->tid, tid);
+	fix_owners(__pthread_self(), t, tid);
 	if (t->ss_sp) {
 		stack_t ss = { (void *)t->ss_sp, t->ss_flags, t->ss_size };
 		__syscall(SYS_sigaltstack, &ss, 0);

@@ -74,5 +74,28 @@ public sealed class ContextChecksumTests : IDisposable
         Assert.Equal(CSum(path), CSharpSum(path));
     }
 
+    /// <summary>
+    /// What a resume writes before the program runs again (descriptor numbers,
+    /// the barrier, each thread's mem_tid) must not change the checksum, so a
+    /// resume cut short leaves a resumable image; C and C# agree on that.
+    /// </summary>
+    [Fact]
+    public void TheWordsAResumeWritesDoNotCount()
+    {
+        var path = _tmp["context"];
+        ContextBuilder.WriteTypical(path, ZqState.Saved, 5, [ContextBuilder.Thread(5, Layout.StackTop - 0x800), ContextBuilder.Thread(6, Layout.StackTop - 0x4800)]);
+        var before = CSharpSum(path);
+        using (var h = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite))
+        {
+            foreach (var field in new[] { nameof(ZqHeader.DirFd), nameof(ZqHeader.LockFd), nameof(ZqHeader.ArenaFd), nameof(ZqHeader.ResumeReady), nameof(ZqHeader.ResumeGo) })
+                RandomAccess.Write(h, BitConverter.GetBytes(1009), System.Runtime.InteropServices.Marshal.OffsetOf<ZqHeader>(field).ToInt64());
+            var memTid = System.Runtime.InteropServices.Marshal.OffsetOf<ZqThread>(nameof(ZqThread.MemTid)).ToInt64();
+            RandomAccess.Write(h, BitConverter.GetBytes(4242), (long)Layout.ThreadsOff + memTid);
+            RandomAccess.Write(h, BitConverter.GetBytes(4343), (long)Layout.ThreadsOff + System.Runtime.CompilerServices.Unsafe.SizeOf<ZqThread>() + memTid);
+        }
+        Assert.Equal(before, CSharpSum(path));
+        Assert.Equal(before, CSum(path));
+    }
+
     public void Dispose() => _tmp.Dispose();
 }

@@ -99,6 +99,9 @@ struct zq_thread {
 	uint32_t ss_flags; /* its sigaltstack */
 	uint64_t ss_sp;
 	uint64_t ss_size;
+	int32_t  mem_tid; /* the tid musl's memory may name besides tid: the
+	                   * new tid of a resume that was cut short */
+	uint32_t pad0;
 };
 
 /* What a descriptor was, saved at a failure: one save/restore pair per
@@ -199,10 +202,13 @@ struct zq_header {
 
 #define ZQ_FLAG_SYNC 1u  /* image on a disk filesystem: msync at failure */
 
-/* The checksum of a saved image: FNV-1a (64-bit) over the header with its
- * checksum field taken as zero, then the region_count regions, the
- * thread_count threads and the fd_count descriptors, as stored. Written
- * last when a failure is saved; only a saved image's is meaningful. */
+/* The checksum of a saved image: FNV-1a (64-bit) over the header, then
+ * the region_count regions, the thread_count threads and the fd_count
+ * descriptors, as stored. Written last when a failure is saved; only a
+ * saved image's is meaningful. The words a resume writes before the
+ * program runs again count as zero (the checksum field itself, the
+ * runtime's descriptor numbers, the resume barrier, each thread's
+ * mem_tid), so a resume cut short leaves an image that resumes. */
 #define ZQ_FNV_OFFSET 0xcbf29ce484222325ULL
 #define ZQ_FNV_PRIME  0x100000001b3ULL
 
@@ -215,13 +221,21 @@ static inline uint64_t zq_fnv(uint64_t h, const void *p, uint64_t n)
 
 static inline uint64_t zq_checksum(const struct zq_header *h)
 {
+	const struct zq_thread *t = (const void *)((const char *)h + h->thread_off);
 	struct zq_header copy = *h;
 	uint64_t sum;
+	uint32_t i;
 
 	copy.checksum = 0;
+	copy.dir_fd = copy.lock_fd = copy.arena_fd = 0;
+	copy.resume_ready = copy.resume_go = 0;
 	sum = zq_fnv(ZQ_FNV_OFFSET, &copy, sizeof copy);
 	sum = zq_fnv(sum, (const char *)h + h->region_off, (uint64_t)h->region_count * sizeof(struct zq_region));
-	sum = zq_fnv(sum, (const char *)h + h->thread_off, (uint64_t)h->thread_count * sizeof(struct zq_thread));
+	for (i = 0; i < h->thread_count; i++) {
+		struct zq_thread x = t[i];
+		x.mem_tid = 0;
+		sum = zq_fnv(sum, &x, sizeof x);
+	}
 	return zq_fnv(sum, (const char *)h + h->fd_off, (uint64_t)h->fd_count * sizeof(struct zq_fd));
 }
 

@@ -99,6 +99,8 @@ public struct ZqThread
     public uint SsFlags;  // ss_flags: its sigaltstack
     public ulong SsSp;    // ss_sp
     public ulong SsSize;  // ss_size
+    public int MemTid;    // mem_tid: the tid musl's memory may name besides tid (a resume cut short)
+    public uint Pad0;     // pad0
 }
 
 /// <summary>What a descriptor was, saved at a failure: one save/restore pair per kind.</summary>
