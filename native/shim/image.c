@@ -29,8 +29,9 @@ void take_space(int fd, uint64_t off, uint64_t len, const char *name)
 }
 
 /* The context's header, the first part of each table, and the scratch
- * area the runtime reads into at a failure. */
-static void take_context_space(int fd)
+ * area the runtime reads into at a failure. Without the space there is
+ * no image: the empty file goes, so the next run starts afresh. */
+static void take_context_space(int dir, int fd)
 {
 	static const uint64_t parts[][2] = {
 		{ 0, ZQ_REGIONS_OFF + ZQ_RESERVE_CHUNK },
@@ -42,8 +43,13 @@ static void take_context_space(int fd)
 	};
 	unsigned i;
 
-	for (i = 0; i < sizeof parts / sizeof *parts; i++)
-		take_space(fd, parts[i][0], parts[i][1], "context");
+	for (i = 0; i < sizeof parts / sizeof *parts; i++) {
+		long r = sys4(SYS_fallocate, fd, FALLOC_FL_KEEP_SIZE, parts[i][0], parts[i][1]);
+		if (r < 0 && r != -EOPNOTSUPP) {
+			sys(SYS_unlinkat, dir, "context", 0);
+			die(EXIT_SETUP, "no space for the image file", "context", r);
+		}
+	}
 }
 
 struct zq_header *create_context(int dir)
@@ -51,7 +57,7 @@ struct zq_header *create_context(int dir)
 	int fd = create_file(dir, "context", ZQ_CONTEXT_SIZE);
 	struct zq_header *h;
 
-	take_context_space(fd);
+	take_context_space(dir, fd);
 	h = map(ZQ_CONTEXT_ADDR, ZQ_CONTEXT_SIZE,
 		PROT_READ|PROT_WRITE, MAP_SHARED|MAP_FIXED_NOREPLACE, fd, 0);
 	sys(SYS_close, fd, 0, 0);

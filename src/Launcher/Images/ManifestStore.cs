@@ -41,9 +41,18 @@ public static class ManifestStore
             ?? throw new IOException($"cannot create {dir.File(ImageFiles.ManifestTemp)}"))
         using (var stream = new FileStream(handle, FileAccess.Write))
         {
-            JsonSerializer.Serialize(stream, manifest, ZhuqueJsonContext.Default.Manifest);
-            stream.WriteByte((byte)'\n');
-            stream.Flush(flushToDisk: true);
+            try
+            {
+                JsonSerializer.Serialize(stream, manifest, ZhuqueJsonContext.Default.Manifest);
+                stream.WriteByte((byte)'\n');
+                stream.Flush(flushToDisk: true);
+            }
+            catch (IOException)
+            {
+                // A full disk: leave no half-written temporary behind.
+                Libc.UnlinkAt(dir.Fd, ImageFiles.ManifestTemp, 0);
+                throw;
+            }
         }
         if (Libc.RenameAt(dir.Fd, ImageFiles.ManifestTemp, dir.Fd, ImageFiles.Manifest) != 0)
             throw new IOException($"rename {dir.File(ImageFiles.ManifestTemp)}: {Libc.Message(Libc.LastError)}");

@@ -15,6 +15,10 @@ namespace Zhuque.Launcher.Run;
 /// </summary>
 public static class ExitRecorder
 {
+    /// <summary>The shim's own refusal statuses (native/shim/sys.h): it stopped before the program ran.</summary>
+    static bool ShimRefused(WaitStatus status) =>
+        status.Exited && status.ExitCode is (int)ReturnCode.UsageOrInternal or (int)ReturnCode.CannotExecute;
+
     public static RunResult Record(ImageDirectory dir, WaitStatus status, int pid, Manifest manifest, SupervisedStart start, ILogger log)
     {
         using var handle = ContextFile.Open(dir, Libc.O_RDWR);
@@ -24,6 +28,11 @@ public static class ExitRecorder
             try
             {
                 context = ContextFile.Read(dir, handle);
+            }
+            catch (ZhuqueException e) when (ShimRefused(status))
+            {
+                // The shim said why in its own line; a context it never finished is no news.
+                log.Information("{Message}", e.Message);
             }
             catch (ZhuqueException e)
             {

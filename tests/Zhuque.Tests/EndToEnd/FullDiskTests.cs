@@ -55,6 +55,26 @@ public sealed partial class FullDiskTests(CPrograms programs) : IClassFixture<CP
         Assert.Equal(0, resume.WaitForExit());
     }
 
+    /// <summary>No space for a new image: zhuque says so, and once there is space the same command starts.</summary>
+    [Fact]
+    public void ARunOnAFullDiskIsRefusedAndTheNextOneStarts()
+    {
+        var image = _fs["img"];
+        _fs.FillUp("pad");
+        var refused = Proc.Run(Repo.Zhuque, ["run", "--image", image, "--", programs.Zhuque("fill")],
+            new Dictionary<string, string> { ["XDG_STATE_HOME"] = _state.Path });
+        Assert.True(refused.ExitCode == 125, refused.ToString());
+        Assert.Contains("no space for the image", refused.Stderr);
+        Assert.All(refused.StderrLines, l => Assert.StartsWith("zhuque: ", l));
+        Assert.DoesNotContain("   at ", refused.Stderr);
+
+        File.Delete(_fs["pad"]);
+        using var run = Zhuque("run", "--image", image, "--", programs.Zhuque("fill"));
+        Assert.Matches(FullLine(), run.ReadLine());
+        run.Send("exit");
+        Assert.Equal(0, run.WaitForExit());
+    }
+
     public void Dispose()
     {
         _fs.Dispose();
