@@ -87,7 +87,12 @@ public sealed class ContextReaderTests : IDisposable
     {
         ZqThread[] threads = [ContextBuilder.Thread(10, 0x1000, 30), ContextBuilder.Thread(11, 0x2000, 35)];
         var cwd = "/srv/wörk\0"u8.ToArray(); // getcwd's length counts the NUL
-        var header = ContextBuilder.Header(ZqState.Saved, 10, ContextBuilder.TypicalRegions) with { CwdOff = 64, CwdLen = (uint)cwd.Length };
+        var header = ContextBuilder.Header(ZqState.Saved, 10, ContextBuilder.TypicalRegions) with
+        {
+            CwdOff = 64,
+            CwdLen = (uint)cwd.Length,
+            SaveLen = 64 + (ulong)cwd.Length, // a saved working directory lies in the save area's used part
+        };
         ContextBuilder.Write(_tmp["context"], header, ContextBuilder.TypicalRegions, threads: threads);
         using (var f = File.OpenHandle(_tmp["context"], FileMode.Open, FileAccess.Write))
             RandomAccess.Write(f, cwd, (long)(Layout.SaveOff + 64));

@@ -9,9 +9,11 @@ namespace Zhuque.Interpose.Image;
 /// field taken as zero, then region_count regions at region_off,
 /// thread_count threads at thread_off and fd_count descriptors at fd_off,
 /// as stored in the context file. Only a saved image's is meaningful (the
-/// runtime writes it last when it saves a failure). The tables are read in
-/// pieces, so a large table costs no more memory than a small one; the
-/// caller has checked them against the file's length (ContextReader).
+/// runtime writes it last when it saves a failure). From a file the tables
+/// are read in pieces, so a large table costs no more memory than a small
+/// one; the caller has checked them against the file's length
+/// (ContextReader). The bytes a descriptor names in the save area are not
+/// covered: image.h defines the sum without them.
 /// </summary>
 public static class ContextChecksum
 {
@@ -20,16 +22,30 @@ public static class ContextChecksum
     public static readonly int ChecksumOffset = (int)Marshal.OffsetOf<ZqHeader>(nameof(ZqHeader.Checksum));
 
     /// <summary>The checksum the header and tables of the file call for.</summary>
-    public static ulong Compute(SafeFileHandle handle, ZqHeader header)
-    {
-        var sum = Header(header);
-        sum = Table(handle, sum, header.RegionOff, (ulong)header.RegionCount * (ulong)Unsafe.SizeOf<ZqRegion>());
-        sum = Table(handle, sum, header.ThreadOff, (ulong)header.ThreadCount * (ulong)Unsafe.SizeOf<ZqThread>());
-        return Table(handle, sum, header.FdOff, (ulong)header.FdCount * (ulong)Unsafe.SizeOf<ZqFd>());
-    }
+    public static ulong Compute(SafeFileHandle handle, ZqHeader header) => Compute(ContextSource.Of(handle), header);
+
+    /// <summary>The checksum the header and tables of a context held in a seekable stream call for.</summary>
+    public static ulong Compute(Stream context, ZqHeader header) => Compute(ContextSource.Of(context), header);
 
     /// <summary>True when the stored checksum is the one the contents call for.</summary>
     public static bool Matches(SafeFileHandle handle, ZqHeader header) => Compute(handle, header) == header.Checksum;
+
+    /// <summary>The checksum of tables already read, exactly as stored.</summary>
+    public static ulong Compute(ZqHeader header, ReadOnlySpan<ZqRegion> regions, ReadOnlySpan<ZqThread> threads, ReadOnlySpan<ZqFd> fds)
+    {
+        var sum = Header(header);
+        sum = Fnv(sum, MemoryMarshal.AsBytes(regions));
+        sum = Fnv(sum, MemoryMarshal.AsBytes(threads));
+        return Fnv(sum, MemoryMarshal.AsBytes(fds));
+    }
+
+    internal static ulong Compute(ContextSource source, ZqHeader header)
+    {
+        var sum = Header(header);
+        sum = Table(source, sum, header.RegionOff, (ulong)header.RegionCount * (ulong)Unsafe.SizeOf<ZqRegion>());
+        sum = Table(source, sum, header.ThreadOff, (ulong)header.ThreadCount * (ulong)Unsafe.SizeOf<ZqThread>());
+        return Table(source, sum, header.FdOff, (ulong)header.FdCount * (ulong)Unsafe.SizeOf<ZqFd>());
+    }
 
     /// <summary>FNV-1a of the header with its checksum field zero.</summary>
     public static ulong Header(ZqHeader header)
@@ -46,15 +62,17 @@ public static class ContextChecksum
         return hash;
     }
 
-    static ulong Table(SafeFileHandle handle, ulong hash, ulong offset, ulong length)
+    static ulong Table(ContextSource source, ulong hash, ulong offset, ulong length)
     {
-        var buffer = new byte[(int)Math.Min((ulong)Chunk, Math.Max(length, 1))];
+        if (length == 0)
+            return hash;
+        if (offset > (ulong)source.Length || length > (ulong)source.Length - offset)
+            throw new ContextCorruptException($"context is truncated: a table at 0x{offset:x} ends past the file ({source.Length} bytes)");
+        var buffer = new byte[(int)Math.Min((ulong)Chunk, length)];
         while (length > 0)
         {
-            var want = (int)Math.Min((ulong)buffer.Length, length);
-            var n = RandomAccess.Read(handle, buffer.AsSpan(0, want), (long)offset);
-            if (n == 0)
-                throw new ContextCorruptException($"context is truncated at offset {offset}");
+            var n = (int)Math.Min((ulong)buffer.Length, length);
+            source.ReadExactly(buffer.AsSpan(0, n), (long)offset);
             hash = Fnv(hash, buffer.AsSpan(0, n));
             offset += (ulong)n;
             length -= (ulong)n;
