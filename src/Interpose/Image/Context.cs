@@ -5,7 +5,8 @@ namespace Zhuque.Interpose.Image;
 /// thread table, and the working directory saved at the last failure (null
 /// if none was). Descriptors: those saved at the failure, for a saved image
 /// only (empty otherwise). ChecksumMatches: the header's checksum is the one its
-/// contents call for (ContextChecksum); only meaningful for a saved image.
+/// contents call for (ContextChecksum); computed for a saved image only
+/// (false for any other state, whose sum is not kept up to date).
 /// </summary>
 public sealed record Context(ZqHeader Header, IReadOnlyList<ZqRegion> Regions, IReadOnlyList<ZqThread> Threads, string? SavedCwd, long FileLength)
 {

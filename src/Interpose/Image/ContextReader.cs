@@ -14,7 +14,8 @@ namespace Zhuque.Interpose.Image;
 /// cannot be is refused with ContextCorruptException and one line saying
 /// why. A saved image is checked as the shim will use it (tables where
 /// image.h puts them, RegionTable, DescriptorTable); its descriptors are
-/// read only then, as the table of another state is stale or being written.
+/// read, and its checksum computed, only then: the descriptor table of
+/// another state is stale or being written, and its sum means nothing.
 /// </summary>
 public static class ContextReader
 {
@@ -34,7 +35,7 @@ public static class ContextReader
         var saved = header.State == (uint)ZqState.Saved;
         var regions = RegionTable.Read(source, header, saved);
         var threads = ReadTable<ZqThread>(source, header.ThreadOff, header.ThreadCount);
-        var fds = ReadTable<ZqFd>(source, header.FdOff, header.FdCount);
+        var fds = saved ? ReadTable<ZqFd>(source, header.FdOff, header.FdCount) : [];
         var descriptors = saved ? DescriptorTable.Read(source, header, fds) : [];
         // getcwd's length counts the terminating NUL.
         var cwd = header.CwdLen == 0 ? null
@@ -42,7 +43,7 @@ public static class ContextReader
         return new Context(header, regions, threads, cwd, length)
         {
             Descriptors = descriptors,
-            ChecksumMatches = ContextChecksum.Compute(header, regions, threads, fds) == header.Checksum,
+            ChecksumMatches = saved && ContextChecksum.Compute(header, regions, threads, fds) == header.Checksum,
         };
     }
 
