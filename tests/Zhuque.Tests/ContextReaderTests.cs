@@ -111,6 +111,14 @@ public sealed class ContextReaderTests : IDisposable
         Assert.Contains("descriptor table", Assert.Throws<ContextCorruptException>(() => ReadWith(header with { FdCount = 10 }, length: 0x2400100)).Message);
     }
 
+    /// <summary>Found by the fuzz test: save_off + cwd_off + cwd_len wrapped past 2^64, and the read at a negative offset was an internal error (125).</summary>
+    [Fact]
+    public void RefusesAWorkingDirectoryWhoseEndWrapsAround()
+    {
+        var header = ContextBuilder.Header(ZqState.Running, 1, ContextBuilder.TypicalRegions) with { SaveOff = ulong.MaxValue, CwdLen = 13 };
+        Assert.Contains("working directory at 0xffffffffffffffff", Assert.Throws<ContextCorruptException>(() => ReadWith(header)).Message);
+    }
+
     Context ReadWith(ZqHeader header, long length = (long)Layout.ContextSize)
     {
         ContextBuilder.Write(_tmp["context"], header, ContextBuilder.TypicalRegions, length);
