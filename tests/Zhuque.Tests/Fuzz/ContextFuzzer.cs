@@ -101,7 +101,7 @@ public sealed class ContextFuzzer(FuzzSettings settings, SparseContext baseConte
         {
             if (string.IsNullOrWhiteSpace(refusal.Message) || refusal.Message.Contains('\n'))
                 return Fail($"a refusal that is not one line: \"{refusal.Message}\"");
-            Tally.Refusal(refusal.Message, took);
+            Tally.Refusal(refusal.Message, took, index, mutations);
         }
         else if (error is not null)
             return Fail($"{error.GetType().Name} instead of a refusal: {error}");
@@ -111,7 +111,7 @@ public sealed class ContextFuzzer(FuzzSettings settings, SparseContext baseConte
                 return Fail(broken);
             if (Decode(read!) is { } undecodable)
                 return Fail(undecodable);
-            Tally.Success(read!.ChecksumMatches, took);
+            Tally.Success(read!.ChecksumMatches, took, index, mutations);
         }
         return index % InspectEvery == 0 ? Inspect(context, refused: error is not null, Fail) : null;
     }
