@@ -87,7 +87,12 @@ public sealed class ContextReaderTests : IDisposable
     {
         ZqThread[] threads = [ContextBuilder.Thread(10, 0x1000, 30), ContextBuilder.Thread(11, 0x2000, 35)];
         var cwd = "/srv/wörk\0"u8.ToArray(); // getcwd's length counts the NUL
-        var header = ContextBuilder.Header(ZqState.Saved, 10, ContextBuilder.TypicalRegions) with { CwdOff = 64, CwdLen = (uint)cwd.Length };
+        var header = ContextBuilder.Header(ZqState.Saved, 10, ContextBuilder.TypicalRegions) with
+        {
+            CwdOff = 64,
+            CwdLen = (uint)cwd.Length,
+            SaveLen = 64 + (ulong)cwd.Length, // a saved working directory lies in the save area's used part
+        };
         ContextBuilder.Write(_tmp["context"], header, ContextBuilder.TypicalRegions, threads: threads);
         using (var f = File.OpenHandle(_tmp["context"], FileMode.Open, FileAccess.Write))
             RandomAccess.Write(f, cwd, (long)(Layout.SaveOff + 64));
@@ -104,6 +109,14 @@ public sealed class ContextReaderTests : IDisposable
         Assert.Contains("working directory", Assert.Throws<ContextCorruptException>(() => ReadWith(header with { CwdLen = 5000 })).Message);
         Assert.Contains("working directory", Assert.Throws<ContextCorruptException>(() => ReadWith(header with { CwdOff = Layout.ContextSize, CwdLen = 8 })).Message);
         Assert.Contains("descriptor table", Assert.Throws<ContextCorruptException>(() => ReadWith(header with { FdCount = 10 }, length: 0x2400100)).Message);
+    }
+
+    /// <summary>Found by the fuzz test: save_off + cwd_off + cwd_len wrapped past 2^64, and the read at a negative offset was an internal error (125).</summary>
+    [Fact]
+    public void RefusesAWorkingDirectoryWhoseEndWrapsAround()
+    {
+        var header = ContextBuilder.Header(ZqState.Running, 1, ContextBuilder.TypicalRegions) with { SaveOff = ulong.MaxValue, CwdLen = 13 };
+        Assert.Contains("working directory at 0xffffffffffffffff", Assert.Throws<ContextCorruptException>(() => ReadWith(header)).Message);
     }
 
     Context ReadWith(ZqHeader header, long length = (long)Layout.ContextSize)

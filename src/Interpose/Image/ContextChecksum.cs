@@ -11,10 +11,12 @@ namespace Zhuque.Interpose.Image;
 /// the words a resume writes before the program runs taken as zero (the
 /// checksum, dir_fd, lock_fd, arena_fd, resume_ready, resume_go, and each
 /// thread's mem_tid): a resume cut short leaves an image that resumes.
-/// Only a saved image's is meaningful (the runtime writes it last when it
-/// saves a failure). The tables are read in pieces, so a large table costs
-/// no more memory than a small one; the caller has checked them against
-/// the file's length (ContextReader).
+/// Only a saved image's is meaningful (the
+/// runtime writes it last when it saves a failure). From a file the tables
+/// are read in pieces, so a large table costs no more memory than a small
+/// one; the caller has checked them against the file's length
+/// (ContextReader). The bytes a descriptor names in the save area are not
+/// covered: image.h defines the sum without them.
 /// </summary>
 public static class ContextChecksum
 {
@@ -23,16 +25,31 @@ public static class ContextChecksum
     public static readonly int ChecksumOffset = (int)Marshal.OffsetOf<ZqHeader>(nameof(ZqHeader.Checksum));
 
     /// <summary>The checksum the header and tables of the file call for.</summary>
-    public static ulong Compute(SafeFileHandle handle, ZqHeader header)
-    {
-        var sum = Header(header);
-        sum = Table(handle, sum, header.RegionOff, (ulong)header.RegionCount * (ulong)Unsafe.SizeOf<ZqRegion>());
-        sum = Threads(handle, sum, header.ThreadOff, header.ThreadCount);
-        return Table(handle, sum, header.FdOff, (ulong)header.FdCount * (ulong)Unsafe.SizeOf<ZqFd>());
-    }
+    public static ulong Compute(SafeFileHandle handle, ZqHeader header) => Compute(ContextSource.Of(handle), header);
+
+    /// <summary>The checksum the header and tables of a context held in a seekable stream call for.</summary>
+    public static ulong Compute(Stream context, ZqHeader header) => Compute(ContextSource.Of(context), header);
 
     /// <summary>True when the stored checksum is the one the contents call for.</summary>
     public static bool Matches(SafeFileHandle handle, ZqHeader header) => Compute(handle, header) == header.Checksum;
+
+    /// <summary>The checksum of tables already read, exactly as stored.</summary>
+    public static ulong Compute(ZqHeader header, ReadOnlySpan<ZqRegion> regions, ReadOnlySpan<ZqThread> threads, ReadOnlySpan<ZqFd> fds)
+    {
+        var sum = Header(header);
+        sum = Fnv(sum, MemoryMarshal.AsBytes(regions));
+        foreach (var thread in threads)
+            sum = Thread(sum, thread);
+        return Fnv(sum, MemoryMarshal.AsBytes(fds));
+    }
+
+    internal static ulong Compute(ContextSource source, ZqHeader header)
+    {
+        var sum = Header(header);
+        sum = Table(source, sum, header.RegionOff, (ulong)header.RegionCount * (ulong)Unsafe.SizeOf<ZqRegion>());
+        sum = Threads(source, sum, header.ThreadOff, header.ThreadCount);
+        return Table(source, sum, header.FdOff, (ulong)header.FdCount * (ulong)Unsafe.SizeOf<ZqFd>());
+    }
 
     /// <summary>FNV-1a of the header with its checksum and resume-time fields zero.</summary>
     public static ulong Header(ZqHeader header)
@@ -51,40 +68,37 @@ public static class ContextChecksum
         return hash;
     }
 
-    /// <summary>The thread table, entry by entry with mem_tid zero.</summary>
-    static ulong Threads(SafeFileHandle handle, ulong hash, ulong offset, uint count)
+    /// <summary>Continues the hash over one thread entry with its mem_tid zero.</summary>
+    static ulong Thread(ulong hash, ZqThread thread)
     {
-        var size = Unsafe.SizeOf<ZqThread>();
-        var buffer = new byte[size * (int)Math.Min(count, (uint)(Chunk / size))];
-        while (count > 0)
-        {
-            var entries = (int)Math.Min(count, (uint)(buffer.Length / size));
-            var span = buffer.AsSpan(0, entries * size);
-            for (var done = 0; done < span.Length;)
-            {
-                var n = RandomAccess.Read(handle, span[done..], (long)offset + done);
-                if (n == 0)
-                    throw new ContextCorruptException($"context is truncated at offset {offset + (ulong)done}");
-                done += n;
-            }
-            foreach (ref var thread in MemoryMarshal.Cast<byte, ZqThread>(span))
-                thread.MemTid = 0;
-            hash = Fnv(hash, span);
-            offset += (ulong)span.Length;
-            count -= (uint)entries;
-        }
+        thread.MemTid = 0;
+        return Fnv(hash, MemoryMarshal.AsBytes(new ReadOnlySpan<ZqThread>(in thread)));
+    }
+
+    /// <summary>The thread table, read entry by entry.</summary>
+    static ulong Threads(ContextSource source, ulong hash, ulong offset, uint count)
+    {
+        var size = (ulong)Unsafe.SizeOf<ZqThread>();
+        if (count == 0)
+            return hash;
+        if (offset > (ulong)source.Length || count * size > (ulong)source.Length - offset)
+            throw new ContextCorruptException($"context is truncated: a table at 0x{offset:x} ends past the file ({source.Length} bytes)");
+        for (var i = 0UL; i < count; i++)
+            hash = Thread(hash, source.ReadStruct<ZqThread>((long)(offset + (i * size))));
         return hash;
     }
 
-    static ulong Table(SafeFileHandle handle, ulong hash, ulong offset, ulong length)
+    static ulong Table(ContextSource source, ulong hash, ulong offset, ulong length)
     {
-        var buffer = new byte[(int)Math.Min((ulong)Chunk, Math.Max(length, 1))];
+        if (length == 0)
+            return hash;
+        if (offset > (ulong)source.Length || length > (ulong)source.Length - offset)
+            throw new ContextCorruptException($"context is truncated: a table at 0x{offset:x} ends past the file ({source.Length} bytes)");
+        var buffer = new byte[(int)Math.Min((ulong)Chunk, length)];
         while (length > 0)
         {
-            var want = (int)Math.Min((ulong)buffer.Length, length);
-            var n = RandomAccess.Read(handle, buffer.AsSpan(0, want), (long)offset);
-            if (n == 0)
-                throw new ContextCorruptException($"context is truncated at offset {offset}");
+            var n = (int)Math.Min((ulong)buffer.Length, length);
+            source.ReadExactly(buffer.AsSpan(0, n), (long)offset);
             hash = Fnv(hash, buffer.AsSpan(0, n));
             offset += (ulong)n;
             length -= (ulong)n;

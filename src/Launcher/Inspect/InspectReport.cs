@@ -7,7 +7,10 @@ namespace Zhuque.Launcher.Inspect;
 /// has no context yet; Pid is set only while a process holds the image lock.
 /// Failures and Resumes come from the context; LastSaved, SaveNs (how long
 /// the capture took) and SyncNs (of which msync) once a failure was saved;
-/// Threads only while the image holds a saved failure. Checksum, for a
+/// Threads only while the image holds a saved failure, and with them the
+/// Descriptors saved at the failure and the SignalHandlers the program had
+/// set (or, SignalHandlers null, SignalHandlersUnknown says why they cannot
+/// be known). Checksum, for a
 /// saved image only: "ok" or "MISMATCH" (resume refuses the latter; inspect
 /// shows it all the same).
 /// </summary>
@@ -27,6 +30,9 @@ public sealed record InspectReport(
     ulong? SaveNs,
     ulong? SyncNs,
     IReadOnlyList<ThreadReport>? Threads,
+    IReadOnlyList<DescriptorReport>? Descriptors,
+    IReadOnlyList<SignalHandlerReport>? SignalHandlers,
+    string? SignalHandlersUnknown,
     IReadOnlyList<RegionReport> Regions,
     IReadOnlyList<HistoryEntry> History);
 

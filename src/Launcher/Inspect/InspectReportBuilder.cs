@@ -19,6 +19,8 @@ public static class InspectReportBuilder
         var program = manifest?.Program;
         var regions = context?.Regions.Select(r => Region(dir, r, program)).ToArray() ?? [];
         var saved = context is not null && context.Header.Failures > 0;
+        var holdsFailure = context?.State == ZqState.Saved;
+        var handlers = holdsFailure ? SignalHandlerReports.Build(dir, context!, program) : null;
         return new InspectReport(
             dir.Path,
             program,
@@ -35,6 +37,9 @@ public static class InspectReportBuilder
             saved ? context!.Header.SaveNs : null,
             saved ? context!.Header.SyncNs : null,
             context?.State == ZqState.Saved ? ThreadReports.Build(dir, context, program) : null,
+            holdsFailure ? DescriptorReports.Build(context!) : null,
+            handlers?.Handlers,
+            handlers?.Unknown,
             regions,
             manifest?.History ?? []);
     }

@@ -28,6 +28,12 @@ public static class TextReportWriter
             output.WriteLine(string.Create(c, $"resumes:   {resumes}"));
         if (report.Threads is { } threads)
             WriteThreads(threads, output);
+        if (report.Descriptors is { } descriptors)
+            WriteDescriptors(descriptors, output);
+        if (report.SignalHandlers is { } handlers)
+            WriteSignalHandlers(handlers, output);
+        else if (report.SignalHandlersUnknown is { } unknown)
+            output.WriteLine($"signal handlers: unknown ({unknown})");
 
         output.WriteLine(string.Create(c, $"regions:   {report.Regions.Count}"));
         if (report.Regions.Count > 0)
@@ -75,6 +81,42 @@ public static class TextReportWriter
             ];
             foreach (var line in lines)
                 output.WriteLine("    " + string.Join("  ", line.Chunk(2).Select(p => $"{p[0],-3} {p[1][2..]}")).TrimEnd());
+        }
+    }
+
+    /// <summary>One line per descriptor: number, kind, status flags (and FD_CLOEXEC), then what it is.</summary>
+    static void WriteDescriptors(IReadOnlyList<DescriptorReport> descriptors, TextWriter output)
+    {
+        var c = CultureInfo.InvariantCulture;
+        output.WriteLine(string.Create(c, $"descriptors: {descriptors.Count}"));
+        if (descriptors.Count == 0)
+            return;
+        var flags = descriptors.Select(d => d.Cloexec ? d.Flags + " FD_CLOEXEC" : d.Flags).ToArray();
+        var kindWidth = descriptors.Max(d => d.Kind.Length);
+        var flagsWidth = flags.Max(f => f.Length);
+        for (var i = 0; i < descriptors.Count; i++)
+        {
+            var d = descriptors[i];
+            output.WriteLine(string.Create(c, $"  {d.Fd,4} {d.Kind.PadRight(kindWidth)} {flags[i].PadRight(flagsWidth)} {d.Detail}"));
+        }
+    }
+
+    /// <summary>One line per disposition: signal, handler (and its address), flags, the signals it blocks.</summary>
+    static void WriteSignalHandlers(IReadOnlyList<SignalHandlerReport> handlers, TextWriter output)
+    {
+        var c = CultureInfo.InvariantCulture;
+        output.WriteLine(string.Create(c, $"signal handlers: {handlers.Count}"));
+        if (handlers.Count == 0)
+            return;
+        var handler = handlers.Select(h => h.Address is { } a ? $"{h.Handler} at 0x{a[2..].TrimStart('0')}" : h.Handler).ToArray();
+        var signalWidth = handlers.Max(h => h.Signal.Length);
+        var handlerWidth = handler.Max(h => h.Length);
+        var flagsWidth = handlers.Max(h => h.Flags.Length);
+        for (var i = 0; i < handlers.Count; i++)
+        {
+            var h = handlers[i];
+            var mask = SignalSet.Names(Convert.ToUInt64(h.Mask[2..], 16));
+            output.WriteLine($"  {h.Signal.PadRight(signalWidth)} {handler[i].PadRight(handlerWidth)} {h.Flags.PadRight(flagsWidth)} mask {mask}");
         }
     }
 

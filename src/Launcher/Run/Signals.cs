@@ -22,6 +22,8 @@ public static class Signals
     public const int SIGTERM = 15;
     public const int SIGPWR = 30;
     public const int SIGSYS = 31;
+    public const int SIGRTMIN = 36; // as Zhuque's musl defines it
+    public const int SIGRTMAX = 64;
 
     /// <summary>Signals by which a program reports its own crash: the image becomes "faulted", not "lost".</summary>
     public static bool IsFault(int signal) =>
@@ -44,13 +46,25 @@ public static class Signals
         SIGPIPE => "SIGPIPE",
         SIGALRM => "SIGALRM",
         SIGTERM => "SIGTERM",
+        16 => "SIGSTKFLT",
+        17 => "SIGCHLD",
+        18 => "SIGCONT",
+        19 => "SIGSTOP",
+        20 => "SIGTSTP",
+        21 => "SIGTTIN",
+        22 => "SIGTTOU",
+        23 => "SIGURG",
         24 => "SIGXCPU",
         25 => "SIGXFSZ",
         26 => "SIGVTALRM",
         27 => "SIGPROF",
+        28 => "SIGWINCH",
+        29 => "SIGIO",
         SIGPWR => "SIGPWR",
         SIGSYS => "SIGSYS",
         Layout.SigstopThread => "ZQSTOP", // the runtime's own: stops each thread at a failure
+        // Zhuque's musl starts the real-time signals at 36 (32-34 are musl's own, 35 the runtime's).
+        >= SIGRTMIN and <= SIGRTMAX => signal == SIGRTMIN ? "SIGRTMIN" : $"SIGRTMIN+{signal - SIGRTMIN}",
         _ => $"signal {signal}",
     };
 }

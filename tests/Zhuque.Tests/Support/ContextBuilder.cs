@@ -47,12 +47,26 @@ public static class ContextBuilder
         Signo = signo,
     };
 
+    /// <summary>
+    /// The context file: header, tables, and (fds, save) the descriptor table
+    /// with the save area's used bytes, whose length becomes save_len.
+    /// </summary>
     public static void Write(string path, ZqHeader header, IReadOnlyList<ZqRegion> regions, long length = (long)Layout.ContextSize,
-        IReadOnlyList<ZqThread>? threads = null)
+        IReadOnlyList<ZqThread>? threads = null, IReadOnlyList<ZqFd>? fds = null, byte[]? save = null)
     {
         using var handle = File.OpenHandle(path, FileMode.Create, FileAccess.ReadWrite);
         if (threads is { Count: > 0 })
             header.ThreadCount = (uint)threads.Count;
+        if (fds is { Count: > 0 })
+        {
+            header.FdCount = (uint)fds.Count;
+            RandomAccess.Write(handle, MemoryMarshal.AsBytes(fds.ToArray().AsSpan()), (long)header.FdOff);
+        }
+        if (save is not null)
+        {
+            header.SaveLen = (ulong)save.Length;
+            RandomAccess.Write(handle, save, (long)header.SaveOff);
+        }
         RandomAccess.Write(handle, MemoryMarshal.AsBytes(new ReadOnlySpan<ZqHeader>(in header)), 0);
         var table = regions.ToArray();
         RandomAccess.Write(handle, MemoryMarshal.AsBytes(table.AsSpan()), (long)header.RegionOff);
@@ -72,6 +86,16 @@ public static class ContextBuilder
             {
             }
         }
+    }
+
+    /// <summary>A descriptor entry as the runtime saves one; data (DataOff, DataLen) and per-kind fields are the caller's.</summary>
+    public static unsafe ZqFd Fd(int fd, ZqFdKind kind, int flags = 2, ulong dataOff = 0, uint dataLen = 0,
+        int peer = -1, int sameAs = -1, params ulong[] args)
+    {
+        var e = new ZqFd { Fd = fd, Kind = (uint)kind, Flags = flags, SameAs = sameAs, Peer = peer, DataOff = dataOff, DataLen = dataLen };
+        for (var i = 0; i < args.Length; i++)
+            e.Arg[i] = args[i];
+        return e;
     }
 
     /// <summary>A typical context: program text, data and stack regions.</summary>
