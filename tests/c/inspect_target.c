@@ -1,0 +1,73 @@
+/* What `zhuque inspect` must explain: the main thread spins in spin_here,
+ * called from middle, called from main; a second thread sleeps in musl's
+ * nanosleep, called from sleeper. "spinning" is printed once the sleeper is
+ * seen blocked, so a failure after it finds both threads where they stay.
+ * noipa keeps gcc from inlining, cloning or marking these noreturn, so
+ * their names and calls stay as written at -O2 too. */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+
+static volatile unsigned long counter;
+static volatile int sleeper_tid;
+
+__attribute__((noipa)) void spin_here(void)
+{
+	for (;;)
+		counter++; /* INSPECT_SPIN_LINE */
+}
+
+__attribute__((noipa)) void middle(int depth)
+{
+	if (depth > 0)
+		spin_here();
+	puts("not reached");
+}
+
+__attribute__((noipa)) void sleeper(void)
+{
+	sleeper_tid = syscall(SYS_gettid);
+	for (;;)
+		sleep(1000);
+}
+
+static void *sleeper_thread(void *arg)
+{
+	sleeper();
+	return arg;
+}
+
+/* The kernel's state letter for a thread: 'S' once it sleeps in nanosleep. */
+static char thread_state(int tid)
+{
+	char path[64], line[256], *p;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/self/task/%d/stat", tid);
+	f = fopen(path, "r");
+	if (!f)
+		return '?';
+	p = fgets(line, sizeof line, f);
+	fclose(f);
+	if (!p || !(p = strrchr(line, ')')))
+		return '?';
+	return p[2];
+}
+
+int main(int argc, char **argv)
+{
+	pthread_t t;
+
+	(void)argv;
+	if (pthread_create(&t, 0, sleeper_thread, 0))
+		return 1;
+	while (!sleeper_tid || thread_state(sleeper_tid) != 'S')
+		usleep(1000);
+	puts("spinning");
+	fflush(stdout);
+	middle(argc);
+	return 0;
+}
