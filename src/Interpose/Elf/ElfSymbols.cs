@@ -10,16 +10,28 @@ public sealed record ElfFunction(string Name, ulong Address, ulong Size);
 /// The functions (STT_FUNC, defined) of an ELF file's .symtab, sorted by
 /// address, and the lookup of the function containing an address
 /// ("name+0x1f"). A stripped program has none. Reads with pread and checks
-/// the table and its string table against the file's length.
+/// the table and its string table against the file's length. A function
+/// without a size (assembly without .size, such as musl's __clone or the
+/// _start of crt1) reaches to the next function or the end of its
+/// section: a thread stopped inside it, or a frame of it in a backtrace,
+/// is still named. For the same reason a symbol without a type in a code
+/// section counts as a function without a size (crt1's _start is one).
 /// </summary>
 public sealed class ElfSymbols
 {
+    const byte SttNotype = 0;
     const byte SttFunc = 2;
+    const ulong ShfExecinstr = 4; // SHF_EXECINSTR
     const int MaxSymbols = 1 << 22;
 
     readonly ElfFunction[] _functions;
+    readonly ulong[] _ends;
 
-    ElfSymbols(ElfFunction[] functions) => _functions = functions;
+    ElfSymbols(ElfFunction[] functions, ulong[] ends)
+    {
+        _functions = functions;
+        _ends = ends;
+    }
 
     public IReadOnlyList<ElfFunction> Functions => _functions;
 
@@ -28,7 +40,7 @@ public sealed class ElfSymbols
         var elf = ElfReader.Read(path);
         var symtab = elf.Sections.FirstOrDefault(s => s.Name == ".symtab" && s.Header.Type == 2 /* SHT_SYMTAB */);
         if (symtab is null || symtab.Header.Link >= elf.Sections.Count)
-            return new ElfSymbols([]);
+            return new ElfSymbols([], []);
         var strtab = elf.Sections[(int)symtab.Header.Link].Header;
         using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read);
         var length = (ulong)RandomAccess.GetLength(handle);
@@ -43,15 +55,48 @@ public sealed class ElfSymbols
         var names = new byte[strtab.Size];
         Read(handle, names, (long)strtab.Offset);
         var functions = symbols
-            .Where(s => (s.Info & 0xf) == SttFunc && s.Shndx != 0 && s.Value != 0)
-            .Select(s => new ElfFunction(ElfReader.NameAt(names, s.Name), s.Value, s.Size))
-            .OrderBy(f => f.Address)
-            .ThenByDescending(f => f.Size)
+            .Where(s => s.Shndx != 0 && s.Value != 0 && ((s.Info & 0xf) == SttFunc || ((s.Info & 0xf) == SttNotype && InCode(elf, s))))
+            .Select(s => (Function: new ElfFunction(ElfReader.NameAt(names, s.Name), s.Value, s.Size), SectionEnd: SectionEnd(elf, s)))
+            .OrderBy(f => f.Function.Address)
+            .ThenByDescending(f => f.Function.Size)
             .ToArray();
-        return new ElfSymbols(functions);
+        return new ElfSymbols([.. functions.Select(f => f.Function)], Ends(functions));
     }
 
-    /// <summary>The function whose [start, start+size) holds the address (a size-0 symbol only at its start), or null.</summary>
+    /// <summary>Where each function ends: by its size, else at the next function's start or its section's end.</summary>
+    static ulong[] Ends((ElfFunction Function, ulong SectionEnd)[] sorted)
+    {
+        var ends = new ulong[sorted.Length];
+        var next = ulong.MaxValue; // the start of the nearest function above, scanning down
+        for (var i = sorted.Length - 1; i >= 0; i--)
+        {
+            var (f, sectionEnd) = sorted[i];
+            if (f.Size > 0)
+                ends[i] = f.Address + f.Size < f.Address ? ulong.MaxValue : f.Address + f.Size;
+            else
+                ends[i] = Math.Max(f.Address + 1, Math.Min(next, sectionEnd));
+            if (i == 0 || sorted[i - 1].Function.Address < f.Address)
+                next = f.Address;
+        }
+        return ends;
+    }
+
+    static bool InCode(ElfFile elf, Elf64Sym symbol) =>
+        symbol.Shndx < elf.Sections.Count && symbol.Shndx < 0xff00 && (elf.Sections[symbol.Shndx].Header.Flags & ShfExecinstr) != 0;
+
+    /// <summary>The end of the section a symbol is defined in, as far as it holds the symbol; else just past the symbol.</summary>
+    static ulong SectionEnd(ElfFile elf, Elf64Sym symbol)
+    {
+        if (symbol.Shndx < elf.Sections.Count && symbol.Shndx < 0xff00)
+        {
+            var h = elf.Sections[symbol.Shndx].Header;
+            if (symbol.Value >= h.Addr && symbol.Value - h.Addr < h.Size)
+                return h.Addr + h.Size;
+        }
+        return symbol.Value + 1;
+    }
+
+    /// <summary>The function whose [start, end) holds the address, or null.</summary>
     public ElfFunction? Containing(ulong address)
     {
         int lo = 0, hi = _functions.Length - 1, found = -1;
@@ -66,12 +111,15 @@ public sealed class ElfSymbols
             else
                 hi = mid - 1;
         }
-        // Several symbols may start at the same address (aliases): any that covers it.
-        for (var i = found; i >= 0 && i > found - 8; i--)
+        // Several symbols may start at the same address (aliases): any that
+        // covers it, one with a size first (a label without one is less sure).
+        for (var pass = 0; pass < 2; pass++)
         {
-            var f = _functions[i];
-            if (address < f.Address + Math.Max(f.Size, 1))
-                return f;
+            for (var i = found; i >= 0 && i > found - 8; i--)
+            {
+                if ((_functions[i].Size > 0) == (pass == 0) && address < _ends[i])
+                    return _functions[i];
+            }
         }
         return null;
     }
