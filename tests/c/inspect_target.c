@@ -3,7 +3,8 @@
  * nanosleep, called from sleeper. "spinning" is printed once the sleeper is
  * seen blocked, so a failure after it finds both threads where they stay.
  * noipa keeps gcc from inlining, cloning or marking these noreturn, so
- * their names and calls stay as written at -O2 too. */
+ * their names and calls stay as written at -O2 too. The INSPECT_ comments
+ * mark the lines the tests expect (they search for them). */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <stdio.h>
@@ -16,14 +17,14 @@ static volatile int sleeper_tid;
 
 __attribute__((noipa)) void spin_here(void)
 {
-	for (;;)
+	for (;;) /* INSPECT_SPIN_LOOP */
 		counter++; /* INSPECT_SPIN_LINE */
 }
 
 __attribute__((noipa)) void middle(int depth)
 {
 	if (depth > 0)
-		spin_here();
+		spin_here(); /* INSPECT_MIDDLE_CALL */
 	puts("not reached");
 }
 
@@ -31,7 +32,7 @@ __attribute__((noipa)) void sleeper(void)
 {
 	sleeper_tid = syscall(SYS_gettid);
 	for (;;)
-		sleep(1000);
+		sleep(1000); /* INSPECT_SLEEP_CALL */
 }
 
 static void *sleeper_thread(void *arg)
@@ -68,6 +69,6 @@ int main(int argc, char **argv)
 		usleep(1000);
 	puts("spinning");
 	fflush(stdout);
-	middle(argc);
+	middle(argc); /* INSPECT_MAIN_CALL */
 	return 0;
 }

@@ -23,8 +23,11 @@ public sealed class ThreadLocator(ProgramDebugInfo program, IStackMemory stack)
     /// <summary>The interrupted instruction's own line: not the byte before it, as for a return address.</summary>
     SourceLocation? Source(ulong rip) => Line(rip);
 
+    /// <summary>None without the program's code: rip alone is no backtrace, and nothing checks a guess.</summary>
     IReadOnlyList<LocatedFrame>? Backtrace(RegisterState registers)
     {
+        if (program.Code is null)
+            return null;
         var frames = _unwinder.Unwind(registers);
         return frames.Count == 0 ? null : [.. frames.Select(Name)];
     }
