@@ -25,49 +25,63 @@ public sealed class CodeWindow(ProgramCode code, ElfSymbols? symbols)
             return [];
         var formatter = new GasFormatter(symbols is null ? null : new FunctionSymbolResolver(symbols));
         formatter.Options.FirstOperandCharIndex = 8;
+        formatter.Options.UppercaseHex = false;
+        formatter.Options.RipRelativeAddresses = true; // 0xc0c9(%rip), as objdump prints it
         var result = new List<DisassembledInstruction>();
         if (symbols?.Containing(rip) is { } function && rip - function.Address <= MaxBytesBeforeRip)
             result.AddRange(DecodeBefore(function.Address, rip, formatter));
-        result.AddRange(Decode(rip, ulong.MaxValue, After + 1, formatter).Select((i, n) => i with { AtRip = n == 0 }));
+        result.AddRange(DecodeFrom(rip, formatter));
         return result;
     }
 
     /// <summary>The last instructions from start that end at or before rip (one that straddles rip is not shown).</summary>
     IEnumerable<DisassembledInstruction> DecodeBefore(ulong start, ulong rip, Formatter formatter)
     {
-        var window = new Queue<DisassembledInstruction>();
-        foreach (var instruction in Decode(start, rip, int.MaxValue, formatter))
+        var window = new Queue<Instruction>();
+        foreach (var instruction in Decode(start, rip, int.MaxValue))
         {
-            if (instruction.Address + (ulong)instruction.Bytes.Length > rip)
+            if (instruction.NextIP > rip)
                 break;
             window.Enqueue(instruction);
             if (window.Count > Before)
                 window.Dequeue();
         }
-        return window;
+        return window.Select(i => Describe(i, formatter, false));
     }
 
+    IEnumerable<DisassembledInstruction> DecodeFrom(ulong rip, Formatter formatter) =>
+        Decode(rip, ulong.MaxValue, After + 1).Select((i, n) => Describe(i, formatter, n == 0));
+
     /// <summary>Up to count instructions from address, while they start before end and inside the code.</summary>
-    IEnumerable<DisassembledInstruction> Decode(ulong address, ulong end, int count, Formatter formatter)
+    IEnumerable<Instruction> Decode(ulong address, ulong end, int count)
     {
         var bytes = code.From(address);
         var decoder = Decoder.Create(64, new MemoryCodeReader(bytes), address);
-        var output = new StringOutput();
         for (var n = 0; n < count && decoder.IP < end && decoder.IP < address + (ulong)bytes.Length; n++)
         {
             decoder.Decode(out var instruction);
             if (instruction.Length == 0)
                 yield break;
-            var offset = (int)(instruction.IP - address);
-            var length = Math.Min(instruction.Length, bytes.Length - offset); // an invalid one may claim bytes past the code
-            var text = instruction.IsInvalid ? "(bad)" : Format(formatter, instruction, output);
-            yield return new DisassembledInstruction(instruction.IP, bytes.Slice(offset, length).ToArray(), text, false);
+            yield return instruction;
         }
     }
 
-    static string Format(Formatter formatter, in Instruction instruction, StringOutput output)
+    /// <summary>Its bytes (an invalid one may claim bytes past the code) and its text; the address of a rip-relative operand follows as a comment.</summary>
+    DisassembledInstruction Describe(in Instruction instruction, Formatter formatter, bool atRip)
     {
-        formatter.Format(instruction, output);
-        return output.ToStringAndReset();
+        var bytes = code.From(instruction.IP);
+        bytes = bytes[..Math.Min(instruction.Length, bytes.Length)];
+        string text;
+        if (instruction.IsInvalid)
+            text = "(bad)";
+        else
+        {
+            var output = new StringOutput();
+            formatter.Format(instruction, output);
+            text = output.ToStringAndReset();
+            if (instruction.IsIPRelativeMemoryOperand)
+                text += $"  # 0x{instruction.IPRelativeMemoryAddress:x}";
+        }
+        return new DisassembledInstruction(instruction.IP, bytes.ToArray(), text, atRip);
     }
 }

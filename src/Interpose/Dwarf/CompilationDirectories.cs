@@ -26,7 +26,16 @@ public static class CompilationDirectories
         var c = new DwarfCursor(debugInfo, ".debug_info");
         while (!c.AtEnd)
         {
-            var (length, dwarf64) = c.InitialLength();
+            int length;
+            bool dwarf64;
+            try
+            {
+                (length, dwarf64) = c.InitialLength();
+            }
+            catch (DwarfFormatException)
+            {
+                break; // without a length, where the next unit starts is unknown
+            }
             var unit = c.Slice(length, "compilation unit");
             try
             {

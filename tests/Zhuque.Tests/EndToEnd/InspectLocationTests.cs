@@ -71,6 +71,8 @@ public sealed class InspectLocationTests(DebugPrograms programs) : IClassFixture
     [InlineData("g-O0")]
     [InlineData("g-O2")]
     [InlineData("gdwarf4-O2")]
+    [InlineData("nocfi-O0")]
+    [InlineData("nocfi-O2")]
     public void InspectTellsWhereEachThreadWas(string variant)
     {
         var program = programs.Build(variant);

@@ -2,8 +2,8 @@ namespace Zhuque.Tests.Support;
 
 /// <summary>
 /// tests/c/inspect_target.c built with zhuque-cc in the ways inspect must
-/// read: DWARF 5 at -O0 and -O2, DWARF 4, compressed debug sections, and
-/// without -g. Built once per test class, on demand.
+/// read: DWARF 5 at -O0 and -O2, DWARF 4, compressed debug sections,
+/// without -g, without unwind tables. Built once per test class, on demand.
 /// </summary>
 public sealed class DebugPrograms : IDisposable
 {
@@ -15,6 +15,9 @@ public sealed class DebugPrograms : IDisposable
         ["gdwarf4-O0"] = ["-gdwarf-4", "-O0"],
         ["gz-O2"] = ["-g", "-gz", "-O2"],
         ["nodebug-O2"] = ["-O2"],
+        // No .eh_frame for the program's own functions either: the unwinder guesses everywhere.
+        ["nocfi-O0"] = ["-g", "-O0", "-fno-asynchronous-unwind-tables", "-fno-unwind-tables"],
+        ["nocfi-O2"] = ["-g", "-O2", "-fno-asynchronous-unwind-tables", "-fno-unwind-tables"],
     };
 
     readonly TempDir _dir = new();
