@@ -1,7 +1,9 @@
 /* What `zhuque inspect` must explain: the main thread spins in spin_here,
  * called from middle, called from main; a second thread sleeps in musl's
- * nanosleep, called from sleeper. "spinning" is printed once the sleeper is
- * seen blocked, so a failure after it finds both threads where they stay.
+ * nanosleep, called from sleeper; a third waits in pthread_cond_wait (which
+ * musl makes a jump to pthread_cond_timedwait), called from waiter.
+ * "spinning" is printed once both are seen blocked, so a failure after it
+ * finds every thread where it stays.
  * noipa keeps gcc from inlining, cloning or marking these noreturn, so
  * their names and calls stay as written at -O2 too. The INSPECT_ comments
  * mark the lines the tests expect (they search for them). */
@@ -13,7 +15,9 @@
 #include <sys/syscall.h>
 
 static volatile unsigned long counter;
-static volatile int sleeper_tid;
+static volatile int sleeper_tid, waiter_tid;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t never = PTHREAD_COND_INITIALIZER;
 
 __attribute__((noipa)) void spin_here(void)
 {
@@ -41,6 +45,20 @@ static void *sleeper_thread(void *arg)
 	return arg;
 }
 
+__attribute__((noipa)) void waiter(void)
+{
+	pthread_mutex_lock(&lock);
+	waiter_tid = syscall(SYS_gettid);
+	for (;;)
+		pthread_cond_wait(&never, &lock); /* INSPECT_WAIT_CALL */
+}
+
+static void *waiter_thread(void *arg)
+{
+	waiter();
+	return arg;
+}
+
 /* The kernel's state letter for a thread: 'S' once it sleeps in nanosleep. */
 static char thread_state(int tid)
 {
@@ -63,9 +81,9 @@ int main(int argc, char **argv)
 	pthread_t t;
 
 	(void)argv;
-	if (pthread_create(&t, 0, sleeper_thread, 0))
+	if (pthread_create(&t, 0, sleeper_thread, 0) || pthread_create(&t, 0, waiter_thread, 0))
 		return 1;
-	while (!sleeper_tid || thread_state(sleeper_tid) != 'S')
+	while (!sleeper_tid || thread_state(sleeper_tid) != 'S' || !waiter_tid || thread_state(waiter_tid) != 'S')
 		usleep(1000);
 	puts("spinning");
 	fflush(stdout);

@@ -60,9 +60,7 @@ public sealed class ThreadLocator(ProgramDebugInfo program, IStackMemory stack)
         {
             return part();
         }
-#pragma warning disable CA1031 // see the summary: the part is given up, not the report
         catch (Exception)
-#pragma warning restore CA1031
         {
             return null;
         }

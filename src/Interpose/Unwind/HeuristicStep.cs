@@ -7,8 +7,9 @@ namespace Zhuque.Interpose.Unwind;
 /// built without it). Every guess must land just after a call in the
 /// program's code. In order:
 /// the innermost frame as a leaf (its return address at rsp);
-/// a stack scan that accepts only a call to this very function (or an
-/// indirect call), taken as the rbp chain when it finds rbp+8;
+/// a stack scan that accepts only a call to this very function, or to a
+/// wrapper that jumps to it, or an indirect call; taken as the rbp chain
+/// when it finds rbp+8;
 /// the rbp chain when rbp looks like a frame pointer above rsp;
 /// a scan that accepts any call.
 /// </summary>
@@ -18,6 +19,7 @@ public sealed class HeuristicStep(IStackMemory memory, CallSites calls, ElfSymbo
     const ulong MaxFrameBytes = 1 << 20;
 
     readonly StackScan _scan = new(memory, calls);
+    readonly TailCalls _tailCalls = new(calls.Code);
 
     public (RegisterState Caller, UnwindMethod Method)? Caller(RegisterState callee, ulong lookupPc, bool innermost)
     {
@@ -28,7 +30,7 @@ public sealed class HeuristicStep(IStackMemory memory, CallSites calls, ElfSymbo
 
         var framePointer = FramePointer(callee, sp);
         var start = symbols?.Containing(lookupPc)?.Address;
-        if (start is not null && _scan.Find(sp, c => c.Target is null || c.Target == start) is var (slot, ra))
+        if (start is { } s && _scan.Find(sp, c => c.Target is not { } target || _tailCalls.Reaches(target, s)) is var (slot, ra))
         {
             if (framePointer is { } fp && fp.Caller.Sp == slot + 8)
                 return (fp.Caller, UnwindMethod.FramePointer);

@@ -78,7 +78,7 @@ public sealed class InspectLocationTests(DebugPrograms programs) : IClassFixture
         var program = programs.Build(variant);
         var report = SaveAndInspect(program);
         Assert.Equal("saved", report.GetProperty("state").GetString());
-        Assert.Equal(2, Threads(report).Count);
+        Assert.Equal(3, Threads(report).Count);
 
         var spinner = ThreadIn(report, "spin_here");
         var (file, line) = Source(spinner) ?? throw new Xunit.Sdk.XunitException($"no source on {spinner}");
@@ -99,20 +99,35 @@ public sealed class InspectLocationTests(DebugPrograms programs) : IClassFixture
         AssertDisassemblyAtRip(spinner, functionKnown: true);
 
         // The sleeper is in musl, which has no CFI: the walk finds its way back to the program.
-        var sleeper = Threads(report).Single(t => !t.Equals(spinner) && t.GetProperty("tid").GetInt32() != spinner.GetProperty("tid").GetInt32());
-        var names = sleeper.GetProperty("backtrace").EnumerateArray().Select(Name).ToList();
-        var at = names.IndexOf("sleeper");
-        Assert.True(at > 0, $"no sleeper in {string.Join(" <- ", names)}");
-        AssertCallChain(sleeper, at - 2, "nanosleep", "sleep", "sleeper", "sleeper_thread", "start");
-        Assert.Equal(DebugPrograms.LineOf("INSPECT_SLEEP_CALL"), Source(sleeper.GetProperty("backtrace")[at])?.Line);
-        Assert.False(sleeper.TryGetProperty("source", out _)); // musl has no line tables
-        AssertDisassemblyAtRip(sleeper, functionKnown: true);
+        var others = Threads(report).Where(t => t.GetProperty("tid").GetInt32() != spinner.GetProperty("tid").GetInt32()).ToList();
+        var sleeper = AssertBlockedIn(others, "sleeper", "INSPECT_SLEEP_CALL", "nanosleep", "sleep");
+        AssertCallChain(sleeper, 0, "__syscall_cp_c"); // musl's, without lines
+        // pthread_cond_wait jumps to pthread_cond_timedwait: the frame names the latter, the call the former.
+        AssertBlockedIn(others, "waiter", "INSPECT_WAIT_CALL", "pthread_cond_timedwait");
 
         var text = ZhuqueCli.Run(_tmp["state"], "inspect", Image).Stdout;
         Assert.Matches($@"\n    in spin_here\+0x[0-9a-f]+ at /\S+/tests/c/inspect_target\.c:{line}\n", text);
         Assert.Matches(@"\n    backtrace:\n      #0  [0-9a-f]{16} spin_here\+0x[0-9a-f]+ at \S+inspect_target\.c:\d+\n      #1  [0-9a-f]{16} middle\+", text);
         Assert.Matches(@"\n    code \(AT&T syntax\):\n", text);
-        Assert.Equal(2, text.Split('\n').Count(l => l.StartsWith("    => ", StringComparison.Ordinal)));
+        Assert.Equal(3, text.Split('\n').Count(l => l.StartsWith("    => ", StringComparison.Ordinal)));
+    }
+
+    /// <summary>
+    /// The thread whose backtrace holds function: called at the marked line,
+    /// after the given musl functions and before its thread's start routine,
+    /// musl's start and __clone; rip's own line unknown (musl has no lines).
+    /// </summary>
+    static JsonElement AssertBlockedIn(IEnumerable<JsonElement> threads, string function, string marker, params string[] musl)
+    {
+        var thread = threads.Single(t => t.GetProperty("backtrace").EnumerateArray().Any(f => Name(f) == function));
+        var frames = thread.GetProperty("backtrace").EnumerateArray().ToList();
+        var at = frames.FindIndex(f => Name(f) == function);
+        AssertCallChain(thread, at - musl.Length, [.. musl, function, function + "_thread", "start", "__clone"]);
+        Assert.Equal(at + 4, frames.Count); // __clone is the last: nothing called it
+        Assert.Equal(DebugPrograms.LineOf(marker), Source(frames[at])?.Line);
+        Assert.False(thread.TryGetProperty("source", out _));
+        AssertDisassemblyAtRip(thread, functionKnown: true);
+        return thread;
     }
 
     /// <summary>Without -g: no source lines, but the backtrace by symbols and the code are all there.</summary>
@@ -155,7 +170,7 @@ public sealed class InspectLocationTests(DebugPrograms programs) : IClassFixture
         var r = ZhuqueCli.Run(_tmp["state"], "inspect", "--json", Image);
         Assert.True(r.ExitCode == 0, r.ToString());
         var report = JsonDocument.Parse(r.Stdout).RootElement;
-        Assert.Equal(2, Threads(report).Count);
+        Assert.Equal(3, Threads(report).Count);
         foreach (var t in Threads(report))
         {
             Assert.True(t.TryGetProperty("registers", out _));
@@ -164,7 +179,7 @@ public sealed class InspectLocationTests(DebugPrograms programs) : IClassFixture
         }
         var text = ZhuqueCli.Run(_tmp["state"], "inspect", Image);
         Assert.True(text.ExitCode == 0, text.ToString());
-        Assert.Contains("threads:   2", text.Stdout);
+        Assert.Contains("threads:   3", text.Stdout);
         Assert.DoesNotContain("backtrace:", text.Stdout);
     }
 
