@@ -1,6 +1,6 @@
+using Xunit.Abstractions;
 using Zhuque.Interpose.Dwarf;
 using Zhuque.Interpose.Elf;
-using Xunit.Abstractions;
 using Zhuque.Tests.Support;
 
 namespace Zhuque.Tests;

@@ -14,11 +14,22 @@ public sealed class UnwinderTests
     static FrameDescriptionEntry Fde(ulong begin, ulong end, params byte[] instructions) =>
         new(begin, end, Cie(), instructions, 0);
 
+    /// <summary>A stack of 8-byte words at aligned addresses; any other byte cannot be read.</summary>
     sealed class FakeStack : IStackMemory
     {
         public Dictionary<ulong, ulong> Words { get; } = [];
 
-        public bool TryReadUInt64(ulong address, out ulong value) => Words.TryGetValue(address, out value);
+        public bool TryRead(ulong address, Span<byte> buffer)
+        {
+            for (var i = 0; i < buffer.Length; i++)
+            {
+                var a = address + (ulong)i;
+                if (!Words.TryGetValue(a & ~7UL, out var word))
+                    return false;
+                buffer[i] = (byte)(word >> (int)(8 * (a & 7)));
+            }
+            return true;
+        }
     }
 
     static RegisterState Registers(ulong pc, ulong sp, ulong bp) =>

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using Zhuque.Interpose.Frames;
 
 namespace Zhuque.Interpose.Unwind;
@@ -15,24 +14,21 @@ public sealed class ImageStackMemory(ImageMemory memory) : IStackMemory
 
     readonly Dictionary<ulong, byte[]?> _pages = [];
 
-    public bool TryReadUInt64(ulong address, out ulong value)
+    public bool TryRead(ulong address, Span<byte> buffer)
     {
-        value = 0;
-        if (address > ulong.MaxValue - 8)
+        if (address > ulong.MaxValue - (ulong)buffer.Length)
             return false;
-        Span<byte> bytes = stackalloc byte[8];
-        for (var i = 0; i < 8;)
+        while (!buffer.IsEmpty)
         {
-            // The word may straddle two pages.
-            var a = address + (ulong)i;
-            if (Page(a & ~(ulong)(PageSize - 1)) is not { } page)
+            // The range may straddle pages.
+            if (Page(address & ~(ulong)(PageSize - 1)) is not { } page)
                 return false;
-            var inPage = (int)(a & (PageSize - 1));
-            var n = Math.Min(8 - i, PageSize - inPage);
-            page.AsSpan(inPage, n).CopyTo(bytes[i..]);
-            i += n;
+            var inPage = (int)(address & (PageSize - 1));
+            var n = Math.Min(buffer.Length, PageSize - inPage);
+            page.AsSpan(inPage, n).CopyTo(buffer);
+            buffer = buffer[n..];
+            address += (ulong)n;
         }
-        value = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
         return true;
     }
 

@@ -1,3 +1,5 @@
+using Zhuque.Interpose.Elf;
+
 namespace Zhuque.Interpose.Unwind;
 
 /// <summary>
@@ -6,21 +8,20 @@ namespace Zhuque.Interpose.Unwind;
 /// first such word is the frame's return slot unless the function left a
 /// stale one in its locals, which is why the stricter test comes first.
 /// </summary>
-public sealed class StackScan(IStackMemory memory, CallSites calls)
+public sealed class StackScan(IStackMemory memory, ProgramCode code)
 {
     /// <summary>How far up the stack a frame's return slot is looked for: 16 KiB.</summary>
     public const int MaxWords = 2048;
 
-    public (ulong Slot, ulong ReturnAddress)? Find(ulong sp, Func<CallSite, bool> accept)
+    /// <summary>The first word from sp up that is code and that accept takes for a return address.</summary>
+    public (ulong Slot, ulong ReturnAddress)? Find(ulong sp, Func<ulong, bool> accept)
     {
         for (var i = 0; i < MaxWords; i++)
         {
             var slot = sp + ((ulong)i * 8);
             if (slot < sp || !memory.TryReadUInt64(slot, out var word))
                 return null; // wrapped, or the end of the saved stack
-            if (!calls.Code.Contains(word))
-                continue;
-            if (calls.Before(word) is { } call && accept(call))
+            if (code.Contains(word) && accept(word))
                 return (slot, word);
         }
         return null;

@@ -78,7 +78,7 @@ public sealed class InspectLocationTests(DebugPrograms programs) : IClassFixture
         var program = programs.Build(variant);
         var report = SaveAndInspect(program);
         Assert.Equal("saved", report.GetProperty("state").GetString());
-        Assert.Equal(3, Threads(report).Count);
+        Assert.Equal(4, Threads(report).Count);
 
         var spinner = ThreadIn(report, "spin_here");
         var (file, line) = Source(spinner) ?? throw new Xunit.Sdk.XunitException($"no source on {spinner}");
@@ -104,12 +104,13 @@ public sealed class InspectLocationTests(DebugPrograms programs) : IClassFixture
         AssertCallChain(sleeper, 0, "__syscall_cp_c"); // musl's, without lines
         // pthread_cond_wait jumps to pthread_cond_timedwait: the frame names the latter, the call the former.
         AssertBlockedIn(others, "waiter", "INSPECT_WAIT_CALL", "pthread_cond_timedwait");
+        AssertInHandler(others.Single(t => Name(t.GetProperty("backtrace")[0]) == "spin_in_handler"), optimized: !variant.EndsWith("O0", StringComparison.Ordinal));
 
         var text = ZhuqueCli.Run(_tmp["state"], "inspect", Image).Stdout;
         Assert.Matches($@"\n    in spin_here\+0x[0-9a-f]+ at /\S+/tests/c/inspect_target\.c:{line}\n", text);
         Assert.Matches(@"\n    backtrace:\n      #0  [0-9a-f]{16} spin_here\+0x[0-9a-f]+ at \S+inspect_target\.c:\d+\n      #1  [0-9a-f]{16} middle\+", text);
         Assert.Matches(@"\n    code \(AT&T syntax\):\n", text);
-        Assert.Equal(3, text.Split('\n').Count(l => l.StartsWith("    => ", StringComparison.Ordinal)));
+        Assert.Equal(4, text.Split('\n').Count(l => l.StartsWith("    => ", StringComparison.Ordinal)));
     }
 
     /// <summary>
@@ -128,6 +129,30 @@ public sealed class InspectLocationTests(DebugPrograms programs) : IClassFixture
         Assert.False(thread.TryGetProperty("source", out _));
         AssertDisassemblyAtRip(thread, functionKnown: true);
         return thread;
+    }
+
+    /// <summary>
+    /// A thread spinning in a signal handler that interrupted pthread_kill:
+    /// the backtrace goes out of the handler through musl's trampoline and
+    /// the ucontext above it, on into the code the signal interrupted. gcc
+    /// -O2 makes on_usr1 and raiser jumps (tail calls): their frames are gone.
+    /// </summary>
+    static void AssertInHandler(JsonElement thread, bool optimized)
+    {
+        var frames = thread.GetProperty("backtrace").EnumerateArray().ToList();
+        var names = frames.Select(Name).ToList();
+        var trampoline = names.IndexOf("__restore_rt");
+        Assert.True(trampoline > 0, $"no __restore_rt in {string.Join(" <- ", names)}");
+        Assert.Equal(optimized ? ["spin_in_handler"] : ["spin_in_handler", "on_usr1"], names.Take(trampoline));
+        if (!optimized)
+            Assert.Equal(DebugPrograms.LineOf("INSPECT_HANDLER_CALL"), Source(frames[1])?.Line);
+        // The trampoline's pc is where the kernel made the handler return to, exactly.
+        Assert.EndsWith("+0x0", frames[trampoline].GetProperty("function").GetString());
+        var kill = names.IndexOf("pthread_kill");
+        Assert.True(kill > trampoline, $"no pthread_kill after the trampoline in {string.Join(" <- ", names)}");
+        Assert.Equal(optimized ? ["raiser_thread", "start", "__clone"] : ["raiser", "raiser_thread", "start", "__clone"], names.Skip(kill + 1));
+        if (!optimized)
+            Assert.Equal(DebugPrograms.LineOf("INSPECT_RAISE_CALL"), Source(frames[kill + 1])?.Line);
     }
 
     /// <summary>Without -g: no source lines, but the backtrace by symbols and the code are all there.</summary>
@@ -170,7 +195,7 @@ public sealed class InspectLocationTests(DebugPrograms programs) : IClassFixture
         var r = ZhuqueCli.Run(_tmp["state"], "inspect", "--json", Image);
         Assert.True(r.ExitCode == 0, r.ToString());
         var report = JsonDocument.Parse(r.Stdout).RootElement;
-        Assert.Equal(3, Threads(report).Count);
+        Assert.Equal(4, Threads(report).Count);
         foreach (var t in Threads(report))
         {
             Assert.True(t.TryGetProperty("registers", out _));
@@ -179,7 +204,7 @@ public sealed class InspectLocationTests(DebugPrograms programs) : IClassFixture
         }
         var text = ZhuqueCli.Run(_tmp["state"], "inspect", Image);
         Assert.True(text.ExitCode == 0, text.ToString());
-        Assert.Contains("threads:   3", text.Stdout);
+        Assert.Contains("threads:   4", text.Stdout);
         Assert.DoesNotContain("backtrace:", text.Stdout);
     }
 
