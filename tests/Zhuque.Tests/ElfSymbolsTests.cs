@@ -39,6 +39,30 @@ public sealed class ElfSymbolsTests(SpinHereProgram spin) : IClassFixture<SpinHe
         Assert.Null(symbols.Describe(0x10));
     }
 
+    /// <summary>
+    /// Assembly without .size (musl's __clone, memcpy) and crt1's untyped
+    /// _start reach to the next function: a frame in them is still named.
+    /// </summary>
+    [Fact]
+    public void FunctionsWithoutASizeReachToTheNextOne()
+    {
+        var symbols = ElfSymbols.Read(spin.Path);
+        var starts = symbols.Functions.Select(f => f.Address).Distinct().Order().ToList();
+        foreach (var name in new[] { "_start", "memcpy" }) // both in .text, with code after them
+        {
+            var f = symbols.Functions.First(f => f.Name == name);
+            Assert.Equal(0UL, f.Size);
+            var next = starts.First(a => a > f.Address);
+            Assert.Equal(f.Address, symbols.Containing(next - 1)?.Address);
+            Assert.NotEqual(f.Address, symbols.Containing(next)?.Address);
+        }
+        // A size still bounds a function: the padding after spin_here is no one's.
+        var spinHere = symbols.Functions.Single(f => f.Name == "spin_here");
+        var after = starts.First(a => a > spinHere.Address);
+        if (after > spinHere.Address + spinHere.Size)
+            Assert.Null(symbols.Containing(spinHere.Address + spinHere.Size));
+    }
+
     [Fact]
     public void InspectNamesTheFunctionASavedThreadWasIn()
     {

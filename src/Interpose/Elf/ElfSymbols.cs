@@ -6,26 +6,78 @@ public sealed record ElfFunction(string Name, ulong Address, ulong Size);
 /// <summary>
 /// The functions (STT_FUNC, defined) of an ELF file's .symtab, sorted by
 /// address, and the lookup of the function containing an address
-/// ("name+0x1f"). A stripped program has none. ElfSymbolTable reads them.
+/// ("name+0x1f"). A stripped program has none. ElfSymbolTable reads the
+/// table. A function
+/// without a size (assembly without .size, such as musl's __clone or the
+/// _start of crt1) reaches to the next function or the end of its
+/// section: a thread stopped inside it, or a frame of it in a backtrace,
+/// is still named. For the same reason a symbol without a type in a code
+/// section counts as a function without a size (crt1's _start is one).
 /// </summary>
 public sealed class ElfSymbols
 {
-    readonly ElfFunction[] _functions;
+    const byte SttNotype = 0;
+    const ulong ShfExecinstr = 4; // SHF_EXECINSTR
 
-    ElfSymbols(ElfFunction[] functions) => _functions = functions;
+    readonly ElfFunction[] _functions;
+    readonly ulong[] _ends;
+
+    ElfSymbols(ElfFunction[] functions, ulong[] ends)
+    {
+        _functions = functions;
+        _ends = ends;
+    }
 
     public IReadOnlyList<ElfFunction> Functions => _functions;
 
-    public static ElfSymbols Read(string path) => From(ElfSymbolTable.Read(path));
+    public static ElfSymbols Read(string path) => From(ElfReader.Read(path), ElfSymbolTable.Read(path));
 
-    /// <summary>The functions of a symbol table already read.</summary>
-    public static ElfSymbols From(ElfSymbolTable table) => new([.. table.Symbols
-        .Where(s => s.Type == ElfSymbol.SttFunc && s.IsDefined && s.Value != 0)
-        .Select(s => new ElfFunction(s.Name, s.Value, s.Size))
-        .OrderBy(f => f.Address)
-        .ThenByDescending(f => f.Size)]);
+    /// <summary>The functions of a symbol table already read, with the sections of its file.</summary>
+    public static ElfSymbols From(ElfFile elf, ElfSymbolTable table)
+    {
+        var functions = table.Symbols
+            .Where(s => s.IsDefined && s.Value != 0 && (s.Type == ElfSymbol.SttFunc || (s.Type == SttNotype && InCode(elf, s))))
+            .Select(s => (Function: new ElfFunction(s.Name, s.Value, s.Size), SectionEnd: SectionEnd(elf, s)))
+            .OrderBy(f => f.Function.Address)
+            .ThenByDescending(f => f.Function.Size)
+            .ToArray();
+        return new ElfSymbols([.. functions.Select(f => f.Function)], Ends(functions));
+    }
 
-    /// <summary>The function whose [start, start+size) holds the address (a size-0 symbol only at its start), or null.</summary>
+    /// <summary>Where each function ends: by its size, else at the next function's start or its section's end.</summary>
+    static ulong[] Ends((ElfFunction Function, ulong SectionEnd)[] sorted)
+    {
+        var ends = new ulong[sorted.Length];
+        var next = ulong.MaxValue; // the start of the nearest function above, scanning down
+        for (var i = sorted.Length - 1; i >= 0; i--)
+        {
+            var (f, sectionEnd) = sorted[i];
+            if (f.Size > 0)
+                ends[i] = f.Address + f.Size < f.Address ? ulong.MaxValue : f.Address + f.Size;
+            else
+                ends[i] = Math.Max(f.Address + 1, Math.Min(next, sectionEnd));
+            if (i == 0 || sorted[i - 1].Function.Address < f.Address)
+                next = f.Address;
+        }
+        return ends;
+    }
+
+    static bool InCode(ElfFile elf, ElfSymbol symbol) =>
+        symbol.SectionIndex < elf.Sections.Count && symbol.SectionIndex < 0xff00 && (elf.Sections[symbol.SectionIndex].Header.Flags & ShfExecinstr) != 0;
+
+    /// <summary>The end of the section a symbol is defined in, as far as it holds the symbol; else just past the symbol.</summary>
+    static ulong SectionEnd(ElfFile elf, ElfSymbol symbol)
+    {
+        if (symbol.SectionIndex < elf.Sections.Count && symbol.SectionIndex < 0xff00)
+        {
+            var h = elf.Sections[symbol.SectionIndex].Header;
+            if (symbol.Value >= h.Addr && symbol.Value - h.Addr < h.Size)
+                return h.Addr + h.Size;
+        }
+        return symbol.Value + 1;
+    }
+
+    /// <summary>The function whose [start, end) holds the address, or null.</summary>
     public ElfFunction? Containing(ulong address)
     {
         int lo = 0, hi = _functions.Length - 1, found = -1;
@@ -40,12 +92,15 @@ public sealed class ElfSymbols
             else
                 hi = mid - 1;
         }
-        // Several symbols may start at the same address (aliases): any that covers it.
-        for (var i = found; i >= 0 && i > found - 8; i--)
+        // Several symbols may start at the same address (aliases): any that
+        // covers it, one with a size first (a label without one is less sure).
+        for (var pass = 0; pass < 2; pass++)
         {
-            var f = _functions[i];
-            if (address < f.Address + Math.Max(f.Size, 1))
-                return f;
+            for (var i = found; i >= 0 && i > found - 8; i--)
+            {
+                if ((_functions[i].Size > 0) == (pass == 0) && address < _ends[i])
+                    return _functions[i];
+            }
         }
         return null;
     }

@@ -51,6 +51,10 @@ public sealed record RegionReport(
 /// its thread pointer and the address of its signal frame; then either its
 /// registers and signal mask from that frame, or Error. Function: the
 /// program's function (.symtab) that holds rip, as "name+0x1f", when known.
+/// From the program's debug information, each null when unknown (no -g,
+/// stripped, the program gone or changed since the save): Source, the
+/// line of the interrupted instruction; Backtrace, the frames of its
+/// stack; Disassembly, the instructions around rip.
 /// </summary>
 public sealed record ThreadReport(
     int Tid,
@@ -60,8 +64,11 @@ public sealed record ThreadReport(
     string Tp,
     string Frame,
     string? Function,
+    SourceLine? Source,
     RegistersReport? Registers,
     string? SignalMask,
+    IReadOnlyList<FrameReport>? Backtrace,
+    IReadOnlyList<InstructionReport>? Disassembly,
     string? Error);
 
 /// <summary>The general registers of a saved frame (struct sigcontext), in hex, by their kernel names.</summary>

@@ -36,7 +36,7 @@ public static class InspectReportBuilder
             saved ? context!.LastSaved?.UtcDateTime : null,
             saved ? context!.Header.SaveNs : null,
             saved ? context!.Header.SyncNs : null,
-            context?.State == ZqState.Saved ? ThreadReports.Build(dir, context, program) : null,
+            context?.State == ZqState.Saved ? ThreadReports.Build(dir, context, program, manifest?.ProgramSha256) : null,
             holdsFailure ? DescriptorReports.Build(context!) : null,
             handlers?.Handlers,
             handlers?.Unknown,

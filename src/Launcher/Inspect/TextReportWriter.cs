@@ -64,8 +64,8 @@ public static class TextReportWriter
         foreach (var t in threads)
         {
             output.WriteLine(string.Create(c, $"  tid {t.Tid} {t.State}, stopped by {t.Signal}, tp {t.Tp[2..]}, frame {t.Frame[2..]}"));
-            if (t.Function is { } function)
-                output.WriteLine($"    in {function}");
+            if (Where(t.Function, t.Source) is { } where)
+                output.WriteLine($"    {where}");
             if (t.Registers is not { } r)
             {
                 output.WriteLine($"    ({t.Error})");
@@ -81,6 +81,8 @@ public static class TextReportWriter
             ];
             foreach (var line in lines)
                 output.WriteLine("    " + string.Join("  ", line.Chunk(2).Select(p => $"{p[0],-3} {p[1][2..]}")).TrimEnd());
+            WriteBacktrace(t.Backtrace, output);
+            WriteDisassembly(t.Disassembly, output);
         }
     }
 
@@ -118,6 +120,41 @@ public static class TextReportWriter
             var mask = SignalSet.Names(Convert.ToUInt64(h.Mask[2..], 16));
             output.WriteLine($"  {h.Signal.PadRight(signalWidth)} {handler[i].PadRight(handlerWidth)} {h.Flags.PadRight(flagsWidth)} mask {mask}");
         }
+    }
+
+    /// <summary>"in spin_here+0x4 at /src/spin.c:12", or what of it is known.</summary>
+    static string? Where(string? function, SourceLine? source) => (function, source) switch
+    {
+        (null, null) => null,
+        (_, null) => $"in {function}",
+        (null, _) => $"at {source.File}:{source.Line.ToString(CultureInfo.InvariantCulture)}",
+        _ => $"in {function} at {source.File}:{source.Line.ToString(CultureInfo.InvariantCulture)}",
+    };
+
+    /// <summary>One line per frame: #N pc function at file:line ("??" for an unknown function).</summary>
+    static void WriteBacktrace(IReadOnlyList<FrameReport>? frames, TextWriter output)
+    {
+        if (frames is null)
+            return;
+        output.WriteLine("    backtrace:");
+        foreach (var f in frames)
+        {
+            var line = string.Create(CultureInfo.InvariantCulture, $"      #{f.Index,-2} {f.Pc[2..]} {f.Function ?? "??"}");
+            if (f.Source is { } s)
+                line += string.Create(CultureInfo.InvariantCulture, $" at {s.File}:{s.Line}");
+            output.WriteLine(line);
+        }
+    }
+
+    /// <summary>The code around rip, "=>" on the instruction the thread stopped at.</summary>
+    static void WriteDisassembly(IReadOnlyList<InstructionReport>? instructions, TextWriter output)
+    {
+        if (instructions is null)
+            return;
+        output.WriteLine("    code (AT&T syntax):");
+        var bytesWidth = instructions.Max(i => i.Bytes.Length);
+        foreach (var i in instructions)
+            output.WriteLine($"    {(i.AtRip ? "=>" : "  ")} {i.Address[2..]}  {i.Bytes.PadRight(bytesWidth)}  {i.Text}");
     }
 
     static string StateNote(InspectReport report) => report.State switch
