@@ -23,20 +23,8 @@ public static class CompilationDirectories
         var result = new Dictionary<ulong, string>();
         if (debugInfo is null || debugAbbrev is null)
             return result;
-        var c = new DwarfCursor(debugInfo, ".debug_info");
-        while (!c.AtEnd)
+        foreach (var (_, unit, dwarf64) in DwarfCursor.Units(debugInfo, ".debug_info", "compilation unit"))
         {
-            int length;
-            bool dwarf64;
-            try
-            {
-                (length, dwarf64) = c.InitialLength();
-            }
-            catch (DwarfFormatException)
-            {
-                break; // without a length, where the next unit starts is unknown
-            }
-            var unit = c.Slice(length, "compilation unit");
             try
             {
                 if (ReadUnit(unit, dwarf64, debugAbbrev, strings) is { } found)

@@ -116,6 +116,35 @@ public sealed class DwarfCursor(ReadOnlyMemory<byte> data, string what)
         return ((int)length, dwarf64);
     }
 
+    /// <summary>
+    /// The units of a section, each with its offset in the section and its
+    /// format, up to one whose length cannot be read: where the next unit
+    /// would start is then unknown.
+    /// </summary>
+    public static IEnumerable<(ulong Offset, DwarfCursor Unit, bool Dwarf64)> Units(byte[] section, string what, string unit)
+    {
+        var c = new DwarfCursor(section, what);
+        while (!c.AtEnd)
+        {
+            var offset = (ulong)c.Position;
+            if (c.TryInitialLength() is not { } head)
+                yield break;
+            yield return (offset, c.Slice(head.Length, unit), head.Dwarf64);
+        }
+    }
+
+    (int Length, bool Dwarf64)? TryInitialLength()
+    {
+        try
+        {
+            return InitialLength();
+        }
+        catch (DwarfFormatException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>A section offset: 4 bytes, or 8 in DWARF64.</summary>
     public ulong Offset(bool dwarf64) => dwarf64 ? U64() : U32();
 

@@ -23,21 +23,8 @@ public static class LineTableReader
     public static LineTable Read(byte[] debugLine, DwarfStrings strings, IReadOnlyDictionary<ulong, string> compilationDirectories)
     {
         var sequences = new List<LineSequence>();
-        var c = new DwarfCursor(debugLine, ".debug_line");
-        while (!c.AtEnd)
+        foreach (var (offset, unit, dwarf64) in DwarfCursor.Units(debugLine, ".debug_line", "line table unit"))
         {
-            var offset = (ulong)c.Position;
-            int length;
-            bool dwarf64;
-            try
-            {
-                (length, dwarf64) = c.InitialLength();
-            }
-            catch (DwarfFormatException)
-            {
-                break; // without a length, where the next unit starts is unknown
-            }
-            var unit = c.Slice(length, "line table unit");
             var directory = compilationDirectories.GetValueOrDefault(offset);
             try
             {
