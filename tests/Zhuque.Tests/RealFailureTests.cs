@@ -10,17 +10,13 @@ namespace Zhuque.Tests;
 /// run --fail-after, inspect's threads, resume and crash with the real
 /// native side, on a program that spins in a function of its own.
 /// </summary>
-public sealed class RealFailureTests(SpinProgram spin) : IClassFixture<SpinProgram>, IDisposable
+public sealed class RealFailureTests(SpinHereProgram spin) : IClassFixture<SpinHereProgram>, IDisposable
 {
-    readonly TempDir _tmp = new();
+    readonly SpinImage _image = new(spin);
 
-    string Image => _tmp["img"];
+    string Image => _image.Path;
 
-    ProcResult Zhuque(params string[] args)
-    {
-        _ = Repo.Shim;
-        return ZhuqueCli.Run(_tmp["state"], args);
-    }
+    ProcResult Zhuque(params string[] args) => _image.Zhuque(args);
 
     JsonElement Inspect()
     {
@@ -95,7 +91,7 @@ public sealed class RealFailureTests(SpinProgram spin) : IClassFixture<SpinProgr
         var info = new ProcessStartInfo(Repo.Zhuque) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in new[] { "run", "--image", Image, "--", spin.Path })
             info.ArgumentList.Add(a);
-        info.Environment["XDG_STATE_HOME"] = _tmp["state"];
+        info.Environment["XDG_STATE_HOME"] = _image.StateHome;
         using var run = Process.Start(info)!;
         var stderr = run.StandardError.ReadToEndAsync();
         try
@@ -132,42 +128,7 @@ public sealed class RealFailureTests(SpinProgram spin) : IClassFixture<SpinProgr
     {
         // A resumed spinner that a failed test left behind holds the image; it would spin forever.
         if (File.Exists(Path.Combine(Image, "lock")))
-            ZhuqueCli.Run(_tmp["state"], "crash", "--timeout", "5", Image);
-        _tmp.Dispose();
+            ZhuqueCli.Run(_image.StateHome, "crash", "--timeout", "5", Image);
+        _image.Dispose();
     }
-}
-
-/// <summary>A program that prints "spinning" and then loops in a function of its own, built with zhuque-cc.</summary>
-public sealed class SpinProgram : IDisposable
-{
-    const string Source = """
-        #include <stdio.h>
-        static volatile unsigned long counter;
-        __attribute__((noinline)) static void spin(void)
-        {
-            for (;;)
-                counter++;
-        }
-        int main(void)
-        {
-            puts("spinning");
-            fflush(stdout);
-            spin();
-        }
-        """;
-
-    readonly TempDir _dir = new();
-
-    public SpinProgram()
-    {
-        var cc = System.IO.Path.Combine(Repo.Root, "build", "bin", "zhuque-cc");
-        if (!File.Exists(cc))
-            Assert.Fail($"{cc} is missing: build the native side first (make)");
-        File.WriteAllText(_dir["spin.c"], Source);
-        Proc.Check(cc, "-O1", "-o", _dir["spin"], _dir["spin.c"]);
-    }
-
-    public string Path => _dir["spin"];
-
-    public void Dispose() => _dir.Dispose();
 }

@@ -10,21 +10,13 @@ namespace Zhuque.Tests;
 /// </summary>
 public sealed class RunOrResumeTests(SpinHereProgram spin) : IClassFixture<SpinHereProgram>, IDisposable
 {
-    readonly TempDir _tmp = new();
+    readonly SpinImage _image = new(spin);
 
-    string Image => _tmp["img"];
+    string Image => _image.Path;
 
-    ProcResult Zhuque(params string[] args)
-    {
-        _ = Repo.Shim;
-        return ZhuqueCli.Run(_tmp["state"], args);
-    }
+    ProcResult Zhuque(params string[] args) => _image.Zhuque(args);
 
-    void Save()
-    {
-        var r = Zhuque("run", "--image", Image, "--fail-after", "0.2", "--", spin.Path);
-        Assert.True(r.ExitCode == 158, r.ToString());
-    }
+    void Save() => _image.Save();
 
     JsonElement Report() => JsonDocument.Parse(Zhuque("inspect", "--json", Image).Stdout).RootElement.Clone();
 
@@ -63,5 +55,5 @@ public sealed class RunOrResumeTests(SpinHereProgram spin) : IClassFixture<SpinH
         Assert.Equal("exited", Report().GetProperty("state").GetString());
     }
 
-    public void Dispose() => _tmp.Dispose();
+    public void Dispose() => _image.Dispose();
 }

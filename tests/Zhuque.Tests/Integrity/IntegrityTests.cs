@@ -13,21 +13,13 @@ namespace Zhuque.Tests.Integrity;
 /// </summary>
 public sealed class IntegrityTests(SpinHereProgram spin) : IClassFixture<SpinHereProgram>, IDisposable
 {
-    readonly TempDir _tmp = new();
+    readonly SpinImage _image = new(spin);
 
-    string Image => _tmp["img"];
+    string Image => _image.Path;
 
-    ProcResult Zhuque(params string[] args)
-    {
-        _ = Repo.Shim;
-        return ZhuqueCli.Run(_tmp["state"], args);
-    }
+    ProcResult Zhuque(params string[] args) => _image.Zhuque(args);
 
-    void Save()
-    {
-        var r = Zhuque("run", "--image", Image, "--fail-after", "0.2", "--", spin.Path);
-        Assert.True(r.ExitCode == 158, r.ToString());
-    }
+    void Save() => _image.Save();
 
     void Write(string file, long offset, byte[] bytes)
     {
@@ -116,8 +108,8 @@ public sealed class IntegrityTests(SpinHereProgram spin) : IClassFixture<SpinHer
     public void ContextAsASymbolicLinkIs120()
     {
         Save();
-        File.Move(Path.Combine(Image, "context"), _tmp["elsewhere-context"]);
-        File.CreateSymbolicLink(Path.Combine(Image, "context"), _tmp["elsewhere-context"]);
+        File.Move(Path.Combine(Image, "context"), _image["elsewhere-context"]);
+        File.CreateSymbolicLink(Path.Combine(Image, "context"), _image["elsewhere-context"]);
         Refused(120, "context is a symbolic link");
     }
 
@@ -125,10 +117,10 @@ public sealed class IntegrityTests(SpinHereProgram spin) : IClassFixture<SpinHer
     public void RegionsAsASymbolicLinkIs120()
     {
         Save();
-        Directory.Move(Path.Combine(Image, "regions"), _tmp["elsewhere-regions"]);
-        Directory.CreateSymbolicLink(Path.Combine(Image, "regions"), _tmp["elsewhere-regions"]);
+        Directory.Move(Path.Combine(Image, "regions"), _image["elsewhere-regions"]);
+        Directory.CreateSymbolicLink(Path.Combine(Image, "regions"), _image["elsewhere-regions"]);
         Refused(120, "regions is a symbolic link");
     }
 
-    public void Dispose() => _tmp.Dispose();
+    public void Dispose() => _image.Dispose();
 }
