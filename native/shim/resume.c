@@ -49,6 +49,10 @@ static struct zq_header *map_context(int dir)
 		die(EXIT_SETUP, "the image context is not one this shim reads", 0, 0);
 	if (head.state != ZQ_STATE_SAVED)
 		die(EXIT_SETUP, "the image holds no saved failure", 0, 0);
+	/* The saved frames hold the registers of every component the saving
+	 * CPU had on; rt_sigreturn on a CPU without one of them would fail. */
+	if (head.xcr0 & ~xcr0())
+		die(EXIT_SETUP, "the image was saved on a CPU with registers this one lacks (XCR0)", 0, 0);
 	if (head.region_count > head.region_cap || head.region_off != ZQ_REGIONS_OFF
 	    || head.thread_count == 0 || head.thread_count > head.thread_cap
 	    || head.thread_off != ZQ_THREADS_OFF || !head.resume_entry)

@@ -95,6 +95,18 @@ int move_above(int fd, int top)
 	return r;
 }
 
+/* The state components the kernel saves in signal frames (XCR0), or 0
+ * where the OS has not enabled XSAVE. */
+uint64_t xcr0(void)
+{
+	unsigned a = 1, b, c = 0, d, lo, hi;
+
+	__asm__ volatile ("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+	if (!(c & 1u << 27)) return 0;
+	__asm__ volatile ("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	return (uint64_t)hi << 32 | lo;
+}
+
 /* Runtime descriptors sit high, below the select() limit, out of the
  * program's way. */
 int move_high(long fd)

@@ -37,6 +37,7 @@ long parse_fd(const char *);
 _Noreturn void die(int code, const char *what, const char *name, long err);
 int move_above(int, int);
 int move_high(long);
+uint64_t xcr0(void);
 void *map(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t off);
 
 #endif

@@ -198,6 +198,7 @@ struct zq_header {
 	uint32_t umask;
 	int32_t  arena_fd;        /* regions/arena, to take its space (fallocate) */
 	uint32_t pad0;
+	uint64_t xcr0;            /* the CPU state components (XCR0) the frames hold */
 };
 
 #define ZQ_FLAG_SYNC 1u  /* image on a disk filesystem: msync at failure */

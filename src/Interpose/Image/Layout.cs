@@ -210,4 +210,5 @@ public struct ZqHeader
     public uint Umask;        // umask
     public int ArenaFd;       // arena_fd: regions/arena, to take its space (fallocate)
     public uint Pad0;         // pad0
+    public ulong Xcr0;        // xcr0: the CPU state components (XCR0) the frames hold
 }

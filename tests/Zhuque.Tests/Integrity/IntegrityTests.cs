@@ -122,5 +122,30 @@ public sealed class IntegrityTests(SpinHereProgram spin) : IClassFixture<SpinHer
         Refused(120, "regions is a symbolic link");
     }
 
+    /// <summary>
+    /// Saved frames hold every register component the saving CPU had on
+    /// (XCR0); a CPU without one of them cannot return into them. The
+    /// image says so (its checksum recomputed, so only the CPU check can
+    /// refuse it), and stays saved.
+    /// </summary>
+    [Fact]
+    public void AnImageSavedOnACpuWithMoreRegistersIsRefused()
+    {
+        Save();
+        using (var h = File.OpenHandle(Path.Combine(Image, "context"), FileMode.Open, FileAccess.ReadWrite))
+        {
+            var header = ContextReader.ReadHeader(h, RandomAccess.GetLength(h));
+            header.Xcr0 |= 1UL << 62; // a component no CPU has yet
+            RandomAccess.Write(h, MemoryMarshal.AsBytes(new ReadOnlySpan<ZqHeader>(in header)), 0);
+            header.Checksum = ContextChecksum.Compute(h, header);
+            RandomAccess.Write(h, MemoryMarshal.AsBytes(new ReadOnlySpan<ZqHeader>(in header)), 0);
+        }
+        var line = ZhuqueCli.AssertOneLineError(Zhuque("resume", Image), 125);
+        Assert.Contains("saved on a CPU with registers this one lacks", line);
+        var report = Zhuque("inspect", Image);
+        Assert.Contains("state:     saved", report.Stdout);
+        Assert.Contains("checksum:  ok", report.Stdout);
+    }
+
     public void Dispose() => _image.Dispose();
 }
