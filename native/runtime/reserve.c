@@ -36,9 +36,11 @@ static const char *const names[ZQ_FILE_COUNT] = {
 };
 
 /* The arena, where nearly all of it happens, is kept open; the program
- * file is the kernel's. */
+ * file is the kernel's. An image run with --lazy-space takes no space
+ * here: its pages get space from the filesystem at their first store. */
 long __zq_reserve(uint32_t file, uint64_t off, uint64_t len)
 {
+	if (__zq_ctx->flags & ZQ_FLAG_LAZY_SPACE) return 0;
 	if (file == ZQ_FILE_ARENA) return take(__zq_ctx->arena_fd, off, len);
 	if (file < ZQ_FILE_COUNT && names[file]) return take_in(names[file], off, len);
 	return 0;

@@ -1,6 +1,6 @@
 /* zhuque-shim: the loader and (later) restorer of Zhuque. The launcher
  * starts it as
- *	zhuque-shim run DIRFD LOCKFD PROGRAM ARGV0 [ARG...]
+ *	zhuque-shim run [--lazy-space] DIRFD LOCKFD PROGRAM ARGV0 [ARG...]
  * with the image directory and its held lock open on DIRFD and LOCKFD.
  * It builds the image, then becomes the program in the same process.
  *	zhuque-shim resume DIRFD LOCKFD PROGRAM
@@ -60,7 +60,7 @@ static void block_failures(void)
 	sys4(SYS_rt_sigprocmask, SIG_BLOCK, &m, 0, 8);
 }
 
-static _Noreturn void run(char **args, char **envp, uint64_t *kaux)
+static _Noreturn void run(char **args, char **envp, uint64_t *kaux, uint32_t flags)
 {
 	struct program prog = { 0 };
 	struct zq_header *h;
@@ -76,7 +76,7 @@ static _Noreturn void run(char **args, char **envp, uint64_t *kaux)
 	h = create_context(dir);
 	h->dir_fd = dir;
 	h->lock_fd = lock;
-	h->flags = image_flags(dir);
+	h->flags = image_flags(dir) | flags;
 	sys(SYS_mkdirat, dir, "regions", 0700);
 	rdir = sys4(SYS_openat, dir, "regions", O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC, 0);
 	if (rdir < 0) die(EXIT_SETUP, "cannot open", "regions/", rdir);
@@ -108,12 +108,14 @@ _Noreturn void shim_main(long *sp)
 	while (*e) e++;
 	kaux = (uint64_t *)(e + 1);
 	no_aslr(argv, envp);
+	if (argc >= 7 && streq(argv[1], "run") && streq(argv[2], "--lazy-space"))
+		run(argv + 3, envp, kaux, ZQ_FLAG_LAZY_SPACE);
 	if (argc >= 6 && streq(argv[1], "run"))
-		run(argv + 2, envp, kaux);
+		run(argv + 2, envp, kaux, 0);
 	if (argc == 5 && streq(argv[1], "resume")) {
 		block_failures();
 		resume(move_high(parse_fd(argv[2])), move_high(parse_fd(argv[3])), argv[4], kaux);
 	}
-	die(EXIT_SETUP, "usage: zhuque-shim run DIRFD LOCKFD PROGRAM ARGV0 [ARG...]"
+	die(EXIT_SETUP, "usage: zhuque-shim run [--lazy-space] DIRFD LOCKFD PROGRAM ARGV0 [ARG...]"
 		" | resume DIRFD LOCKFD PROGRAM", 0, 0);
 }

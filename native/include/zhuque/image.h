@@ -202,6 +202,9 @@ struct zq_header {
 };
 
 #define ZQ_FLAG_SYNC 1u  /* image on a disk filesystem: msync at failure */
+#define ZQ_FLAG_LAZY_SPACE 2u /* run --lazy-space: memory takes file space at
+                               * its first store, not at mmap (faster; a full
+                               * disk is then a SIGBUS, not an ENOMEM) */
 
 /* The checksum of a saved image: FNV-1a (64-bit) over the header, then
  * the region_count regions, the thread_count threads and the fd_count

@@ -24,6 +24,7 @@ public static class Layout
     [CName("ZQ_SIGSTOP_THREAD")] public const int SigstopThread = 35; // the runtime's private signal
 
     [CName("ZQ_FLAG_SYNC")] public const uint FlagSync = 1; // header flags: msync at failure
+    [CName("ZQ_FLAG_LAZY_SPACE")] public const uint FlagLazySpace = 2; // run --lazy-space: file space taken at first store
 
     [CName("ZQ_REGIONS_OFF")] public const ulong RegionsOff = 0x0000000000001000UL;
     [CName("ZQ_REGIONS_CAP")] public const uint RegionsCap = 1u << 20;

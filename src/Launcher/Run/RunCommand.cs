@@ -40,7 +40,7 @@ public sealed class RunCommand(RunRequest request, string shimPath)
             var previous = ImagePreparer.Prepare(dir, request.Fresh, log);
             var manifest = NewManifest(previous, program);
             ManifestStore.Write(dir, manifest);
-            var launch = ShimSpawner.Run(shimPath, dir.Fd, imageLock.Fd, program, request.Command.Skip(1));
+            var launch = ShimSpawner.Run(shimPath, dir.Fd, imageLock.Fd, program, request.Command.Skip(1), request.LazySpace);
             return Supervisor.Supervise(dir, launch, manifest, SupervisedStart.Run(request.FailAfter), log);
         }
         catch (Exception e)

@@ -3,5 +3,8 @@ namespace Zhuque.Launcher.Run;
 /// <summary>
 /// What `zhuque run` was asked to do, free of command-line parsing.
 /// FailAfter: seconds after the start at which a power failure (SIGPWR) is simulated.
+/// LazySpace: memory takes its file space at its first store instead of at
+/// mmap (faster; a full disk is then a SIGBUS in the program, not an ENOMEM).
 /// </summary>
-public sealed record RunRequest(string? Image, bool Fresh, bool Verbose, IReadOnlyList<string> Command, double? FailAfter = null);
+public sealed record RunRequest(string? Image, bool Fresh, bool Verbose, IReadOnlyList<string> Command, double? FailAfter = null,
+    bool LazySpace = false);

@@ -22,8 +22,9 @@ public static class ShimSpawner
     public static string ShimPath => Path.Combine(AppContext.BaseDirectory, "zhuque-shim");
 
     /// <summary>A fresh start: the program with its arguments, in zhuque's directory and environment.</summary>
-    public static ShimLaunch Run(string shim, int dirFd, int lockFd, ResolvedProgram program, IEnumerable<string> args) =>
-        new(shim, [shim, "run", Number(dirFd), Number(lockFd), program.Path, program.AsTyped, .. args], [dirFd, lockFd]);
+    public static ShimLaunch Run(string shim, int dirFd, int lockFd, ResolvedProgram program, IEnumerable<string> args, bool lazySpace = false) =>
+        new(shim, [shim, "run", .. (lazySpace ? (string[])["--lazy-space"] : []), Number(dirFd), Number(lockFd), program.Path, program.AsTyped, .. args],
+            [dirFd, lockFd]);
 
     /// <summary>A resume: in the saved working directory, with an empty environment.</summary>
     public static ShimLaunch Resume(string shim, int dirFd, int lockFd, string program, string workingDirectory) =>

@@ -3,7 +3,7 @@ using Zhuque.Launcher.Run;
 
 namespace Zhuque.Launcher.Verbs;
 
-[Verb("run", HelpText = "Run a program with all of its memory in an image: zhuque run [--image DIR] [--fresh] [--fail-after SECONDS] [-v] -- PROG [ARGS...]")]
+[Verb("run", HelpText = "Run a program with all of its memory in an image: zhuque run [--image DIR] [--fresh] [--fail-after SECONDS] [--lazy-space] [-v] -- PROG [ARGS...]")]
 public sealed class RunVerb : VerbOptions
 {
     [Option("image", MetaValue = "DIR", HelpText = "Image directory (default: $XDG_STATE_HOME/zhuque/images/PROG).")]
@@ -15,10 +15,13 @@ public sealed class RunVerb : VerbOptions
     [Option("fail-after", MetaValue = "SECONDS", HelpText = "Simulate a power failure (SIGPWR to the program) that many seconds after the start.")]
     public double? FailAfter { get; set; }
 
+    [Option("lazy-space", HelpText = "Let memory take its file space at its first store, not at mmap: faster, but a full disk is then a SIGBUS in the program, not an ENOMEM.")]
+    public bool LazySpace { get; set; }
+
     [Value(0, MetaName = "PROG", Required = true, HelpText = "The program and its arguments.")]
     public IEnumerable<string> Command { get; set; } = [];
 
     public override int Execute() =>
-        new RunCommand(new RunRequest(Image, Fresh, Verbose, [.. Command], SecondsOption.Check("--fail-after", FailAfter)),
+        new RunCommand(new RunRequest(Image, Fresh, Verbose, [.. Command], SecondsOption.Check("--fail-after", FailAfter), LazySpace),
             ShimSpawner.ShimPath).Execute();
 }

@@ -55,6 +55,21 @@ public sealed partial class FullDiskTests(CPrograms programs) : IClassFixture<CP
         Assert.Equal(0, resume.WaitForExit());
     }
 
+    /// <summary>
+    /// --lazy-space trades the guarantee for speed, as documented: the same
+    /// program's stores meet the full disk and it dies of SIGBUS, its image
+    /// kept as faulted. (The test that the option is not the default is
+    /// the one above.)
+    /// </summary>
+    [Fact]
+    public void WithLazySpaceAFullDiskIsASigbus()
+    {
+        var image = _fs["img"];
+        using var run = Zhuque("run", "--lazy-space", "--image", image, "--", programs.Zhuque("fill"));
+        Assert.Equal(128 + 7, run.WaitForExit());
+        Assert.Contains("SIGBUS", run.Stderr);
+    }
+
     /// <summary>No space for a new image: zhuque says so, and once there is space the same command starts.</summary>
     [Fact]
     public void ARunOnAFullDiskIsRefusedAndTheNextOneStarts()
