@@ -7,7 +7,9 @@ MUSL    := $(B)/src/musl-1.2.3
 JOBS    ?= $(shell nproc)
 RUNTIME := $(wildcard native/runtime/*.c native/runtime/*.h native/runtime/x86_64/*.s native/include/zhuque/*.h)
 SHIM    := $(wildcard native/shim/*.c native/shim/*.h native/shim/*.s native/include/zhuque/*.h)
-DOTNET  := $(shell find src -name '*.cs' -o -name '*.csproj') Directory.Build.props
+# Sources only: obj/ holds files the build itself writes, which would make
+# the CLI look stale after every dotnet build or test.
+DOTNET  := $(shell find src \( -name obj -o -name bin \) -prune -o \( -name '*.cs' -o -name '*.csproj' \) -print) Directory.Build.props
 
 .PHONY: all setup musl shim cli test demo bench clean
 all: musl shim cli $(B)/bin/zhuque-cc $(B)/bin/musl-native-cc
@@ -24,6 +26,7 @@ $(B)/musl-native/lib/libc.a: $(B)/.setup
 		--disable-shared >/dev/null
 	@echo "build: musl (native reference)" >&2
 	$(MAKE) -s -C $(B)/obj/musl-native -j$(JOBS) install >/dev/null
+	touch $@
 
 # Patched musl: a copy of the source with the hooks applied and the
 # runtime linked in as src/zhuque (musl's Makefile globs src/*/).
@@ -61,7 +64,9 @@ shim: $(B)/bin/zhuque-shim
 $(B)/lib/zhuque/zhuque: $(DOTNET) $(B)/bin/zhuque-shim
 	@echo "build: zhuque CLI" >&2
 	dotnet publish src/Launcher/Launcher.csproj -c Release -p:PublishAot=true -o $(B)/lib/zhuque --nologo -v quiet
-	cp $(B)/bin/zhuque-shim $(B)/lib/zhuque/zhuque-shim
+	# A rename, not a copy over it: a running shim keeps its old file.
+	cp $(B)/bin/zhuque-shim $(B)/lib/zhuque/zhuque-shim.new
+	mv -f $(B)/lib/zhuque/zhuque-shim.new $(B)/lib/zhuque/zhuque-shim
 	touch $@
 $(B)/bin/zhuque: $(B)/lib/zhuque/zhuque
 	ln -sf ../lib/zhuque/zhuque $@
