@@ -37,6 +37,7 @@ public sealed partial class FullDiskTests(CPrograms programs) : IClassFixture<CP
             // Nothing at all left: the save and the resume must need no new space.
             _fs.FillUp("pad");
             Assert.Equal(0, _fs.FreeBytes);
+            Assert.Contains("\"space\": \"reserved\"", ZhuqueCli.Run(_state.Path, "inspect", "--json", image).Stdout);
             var crash = ZhuqueCli.Run(_state.Path, "crash", image);
             Assert.True(crash.ExitCode == 0, crash.ToString());
             Assert.Equal(158, run.WaitForExit());
@@ -68,6 +69,9 @@ public sealed partial class FullDiskTests(CPrograms programs) : IClassFixture<CP
         using var run = Zhuque("run", "--lazy-space", "--image", image, "--", programs.Zhuque("fill"));
         Assert.Equal(128 + 7, run.WaitForExit());
         Assert.Contains("SIGBUS", run.Stderr);
+        var inspect = ZhuqueCli.Run(_state.Path, "inspect", image);
+        Assert.Contains("space:     taken at first store (--lazy-space)", inspect.Stdout);
+        Assert.Contains("state:     faulted", inspect.Stdout);
     }
 
     /// <summary>No space for a new image: zhuque says so, and once there is space the same command starts.</summary>
