@@ -28,7 +28,14 @@ public sealed class ElfSymbolTable
 
     readonly ElfSymbol[] _symbols;
 
-    ElfSymbolTable(ElfSymbol[] symbols) => _symbols = symbols;
+    ElfSymbolTable(ElfFile elf, ElfSymbol[] symbols)
+    {
+        Elf = elf;
+        _symbols = symbols;
+    }
+
+    /// <summary>The file the table was read from (its sections say where each symbol lies).</summary>
+    public ElfFile Elf { get; }
 
     public IReadOnlyList<ElfSymbol> Symbols => _symbols;
 
@@ -38,7 +45,7 @@ public sealed class ElfSymbolTable
         var elf = ElfReader.Read(path);
         var symtab = elf.Sections.FirstOrDefault(s => s.Name == ".symtab" && s.Header.Type == 2 /* SHT_SYMTAB */);
         if (symtab is null || symtab.Header.Link >= elf.Sections.Count)
-            return new ElfSymbolTable([]);
+            return new ElfSymbolTable(elf, []);
         var strtab = elf.Sections[(int)symtab.Header.Link].Header;
         using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read);
         var length = (ulong)RandomAccess.GetLength(handle);
@@ -52,7 +59,7 @@ public sealed class ElfSymbolTable
         Read(handle, MemoryMarshal.AsBytes(raw.AsSpan()), (long)symtab.Header.Offset);
         var names = new byte[strtab.Size];
         Read(handle, names, (long)strtab.Offset);
-        return new ElfSymbolTable([.. raw.Select(s => new ElfSymbol(
+        return new ElfSymbolTable(elf, [.. raw.Select(s => new ElfSymbol(
             ElfReader.NameAt(names, s.Name), s.Value, s.Size, (byte)(s.Info & 0xf), (byte)(s.Info >> 4), s.Shndx))]);
     }
 

@@ -30,11 +30,12 @@ public sealed class ElfSymbols
 
     public IReadOnlyList<ElfFunction> Functions => _functions;
 
-    public static ElfSymbols Read(string path) => From(ElfReader.Read(path), ElfSymbolTable.Read(path));
+    public static ElfSymbols Read(string path) => From(ElfSymbolTable.Read(path));
 
-    /// <summary>The functions of a symbol table already read, with the sections of its file.</summary>
-    public static ElfSymbols From(ElfFile elf, ElfSymbolTable table)
+    /// <summary>The functions of a symbol table already read.</summary>
+    public static ElfSymbols From(ElfSymbolTable table)
     {
+        var elf = table.Elf;
         var functions = table.Symbols
             .Where(s => s.IsDefined && s.Value != 0 && (s.Type == ElfSymbol.SttFunc || (s.Type == SttNotype && InCode(elf, s))))
             .Select(s => (Function: new ElfFunction(s.Name, s.Value, s.Size), SectionEnd: SectionEnd(elf, s)))

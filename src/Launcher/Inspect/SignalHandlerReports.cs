@@ -31,11 +31,9 @@ public static class SignalHandlerReports
     {
         if (program is null)
             return new SignalHandlersSection(null, "the image has no manifest naming its program");
-        ElfFile elf;
         ElfSymbolTable symbols;
         try
         {
-            elf = ElfReader.Read(program);
             symbols = ElfSymbolTable.Read(program);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ElfFormatException)
@@ -46,7 +44,7 @@ public static class SignalHandlerReports
         var saved = SignalDispositionReader.Read(symbols, memory);
         if (saved.Handlers is not { } handlers)
             return new SignalHandlersSection(null, saved.Unknown);
-        var functions = ElfSymbols.From(elf, symbols);
+        var functions = ElfSymbols.From(symbols);
         return new SignalHandlersSection([.. handlers.Select(h => Report(h, functions))], null);
     }
 
