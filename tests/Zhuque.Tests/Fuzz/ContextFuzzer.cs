@@ -32,8 +32,6 @@ public sealed class ContextFuzzer(FuzzSettings settings, SparseContext baseConte
 {
     public const int InspectEvery = 200;
 
-    static readonly TimeSpan ReadLimit = TimeSpan.FromSeconds(1);
-
     long _caseStarted = Stopwatch.GetTimestamp();
 
     public FuzzTally Tally { get; } = new();
@@ -89,14 +87,9 @@ public sealed class ContextFuzzer(FuzzSettings settings, SparseContext baseConte
             Tally.ChecksumRecomputed++;
         FuzzFailure Fail(string problem) => new(index, settings.CaseSeed(index), mutations, problem, context);
 
+        // How long a read takes is recorded, not judged (no timed assertions):
+        // the watchdog of ContextFuzzTests catches a read that never ends.
         var (read, error, took) = ReadTimed(context);
-        if (took > ReadLimit)
-        {
-            // Once more: a pause of the machine is not the reader's; a slow path is slow again.
-            (read, error, took) = ReadTimed(context);
-            if (took > ReadLimit)
-                return Fail($"reading took {took.TotalMilliseconds:0} ms");
-        }
         if (error is ContextCorruptException refusal)
         {
             if (string.IsNullOrWhiteSpace(refusal.Message) || refusal.Message.Contains('\n'))
