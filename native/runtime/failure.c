@@ -139,13 +139,12 @@ static _Noreturn void die_of_power(void)
  * on a full filesystem loses the failure rather than die of SIGBUS. */
 static int make_room_for_threads(int pid, int self)
 {
-	uint64_t n = stop_others(pid, self, 0), len;
+	static uint64_t taken = ZQ_RESERVE_CHUNK;
+	int n = stop_others(pid, self, 0);
 
-	if ((int64_t)n < 0) return -1;
-	len = (n + 64) * sizeof(struct zq_thread);
-	if (len <= ZQ_RESERVE_CHUNK) return 0;
-	return __zq_reserve_context(ZQ_THREADS_OFF + ZQ_RESERVE_CHUNK,
-		len - ZQ_RESERVE_CHUNK) ? -1 : 0;
+	if (n < 0) return -1;
+	return __zq_reserve_table(ZQ_THREADS_OFF, &taken,
+		(n + 64) * (uint64_t)sizeof(struct zq_thread)) ? -1 : 0;
 }
 
 static _Noreturn void coordinate(void *uc, int sig)

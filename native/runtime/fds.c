@@ -20,16 +20,9 @@ static int short_of_space;
 
 static int room(uint64_t *taken, uint64_t base, uint64_t need)
 {
-	uint64_t len;
-
-	if (need <= *taken) return 0;
-	len = (need - *taken + ZQ_RESERVE_CHUNK - 1) & -ZQ_RESERVE_CHUNK;
-	if (__zq_reserve_context(base + *taken, len)) {
-		short_of_space = 1;
-		return -1;
-	}
-	*taken += len;
-	return 0;
+	if (!__zq_reserve_table(base, taken, need)) return 0;
+	short_of_space = 1;
+	return -1;
 }
 
 uint64_t __zq_save_bytes(const void *p, size_t n)

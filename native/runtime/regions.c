@@ -25,24 +25,17 @@ size_t __zq_region_find(uint64_t addr)
 	return lo;
 }
 
-/* Entries whose file space the context has: the shim took the first
- * chunk; more is taken a chunk at a time as the table grows. */
-static size_t reserved = ZQ_RESERVE_CHUNK / sizeof(struct zq_region);
+/* Bytes of the table that have their file space in the context. */
+static uint64_t taken = ZQ_RESERVE_CHUNK;
 
 /* Make sure extra more entries fit, in capacity and in file space. */
 long __zq_region_room(size_t extra)
 {
 	size_t need = __zq_ctx->region_count + extra;
-	long r;
 
 	if (need > __zq_ctx->region_cap) return -ENOMEM;
-	while (need > reserved) {
-		r = __zq_reserve_context(ZQ_REGIONS_OFF
-			+ reserved * sizeof(struct zq_region), ZQ_RESERVE_CHUNK);
-		if (r) return r;
-		reserved += ZQ_RESERVE_CHUNK / sizeof(struct zq_region);
-	}
-	return 0;
+	return __zq_reserve_table(ZQ_REGIONS_OFF, &taken,
+		need * sizeof(struct zq_region));
 }
 
 static void open_gap(size_t i)

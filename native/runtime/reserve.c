@@ -63,9 +63,22 @@ long __zq_reserve_range(uint64_t a, uint64_t b)
 	return ret;
 }
 
-/* Space in the context file beyond what the shim took at start: tables
- * grow a chunk at a time, as their counts cross what is reserved. */
+/* Space in the context file beyond what the shim took at start. */
 long __zq_reserve_context(uint64_t off, uint64_t len)
 {
 	return take_in("context", off, len);
+}
+
+/* A context table at base has file space for its first *taken bytes
+ * (the shim took the first chunk); grow that to need, a chunk at a time. */
+long __zq_reserve_table(uint64_t base, uint64_t *taken, uint64_t need)
+{
+	uint64_t len;
+	long r;
+
+	if (need <= *taken) return 0;
+	len = (need - *taken + ZQ_RESERVE_CHUNK - 1) & -ZQ_RESERVE_CHUNK;
+	r = __zq_reserve_context(base + *taken, len);
+	if (!r) *taken += len;
+	return r;
 }

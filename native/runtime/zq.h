@@ -33,6 +33,7 @@ hidden long __zq_region_room(size_t);
 hidden long __zq_reserve(uint32_t, uint64_t, uint64_t);
 hidden long __zq_reserve_range(uint64_t, uint64_t);
 hidden long __zq_reserve_context(uint64_t, uint64_t);
+hidden long __zq_reserve_table(uint64_t, uint64_t *, uint64_t);
 
 /* Placement (arena.c and map.c); callers hold the lock. */
 hidden uint64_t __zq_arena_alloc(uint64_t);
