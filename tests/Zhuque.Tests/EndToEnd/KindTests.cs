@@ -3,7 +3,7 @@ using Zhuque.Tests.Support;
 namespace Zhuque.Tests.EndToEnd;
 
 /// <summary>
-/// One program per kind of kernel object (tests/c/kinds), in the manner
+/// One program per kind of kernel object (tests/c/kinds, found there), in the manner
 /// of CRIU's zdtm: it sets the object up, is failed at a moment while it
 /// holds it or is blocked on it, is resumed, and checks the object itself.
 /// </summary>
@@ -14,7 +14,10 @@ public sealed class KindTests(KindPrograms programs) : IClassFixture<KindProgram
     public static TheoryData<string, double> Cases()
     {
         var data = new TheoryData<string, double>();
-        foreach (var kind in new[] { "file", "pipe", "eventfd", "timerfd", "signalfd", "epoll", "sockets" })
+        // Every scenario in tests/c/kinds: a new file there is a new case.
+        var kinds = Directory.GetFiles(Path.Combine(Repo.Root, "tests", "c", "kinds"), "*.c")
+            .Select(f => Path.GetFileNameWithoutExtension(f)).Order(StringComparer.Ordinal);
+        foreach (var kind in kinds)
             foreach (var at in new[] { 0.15, 0.5, 0.9 })
                 data.Add(kind, at);
         return data;
@@ -33,7 +36,7 @@ public sealed class KindTests(KindPrograms programs) : IClassFixture<KindProgram
     [Fact]
     public void CallsThatCannotPersistFailWithENOSYSAndAreLogged()
     {
-        var r = ZhuqueCli.Run(_tmp["state"], "run", "--image", _tmp["img"], "--", programs.Get("refused"));
+        var r = ZhuqueCli.Run(_tmp["state"], "run", "--image", _tmp["img"], "--", programs.Get("refused", "refusals"));
         Assert.True(r.ExitCode == 0 && r.Stdout.EndsWith("PASS\n", StringComparison.Ordinal), r.ToString());
         var log = File.ReadAllText(Path.Combine(_tmp["img"], "zhuque.log"));
         foreach (var call in new[] { "fork", "shmget", "io_uring_setup", "execve" })
@@ -50,7 +53,7 @@ public sealed class KindPrograms : IDisposable
     readonly Dictionary<string, string> _built = [];
     readonly Lock _lock = new();
 
-    public string Get(string kind)
+    public string Get(string kind, string folder = "kinds")
     {
         lock (_lock)
         {
@@ -58,7 +61,7 @@ public sealed class KindPrograms : IDisposable
                 return path;
             var cc = Path.Combine(Repo.Root, "build", "bin", "zhuque-cc");
             path = _dir[kind];
-            var r = Proc.Run(cc, ["-O2", "-pthread", "-o", path, Path.Combine(Repo.Root, "tests", "c", "kinds", kind + ".c")]);
+            var r = Proc.Run(cc, ["-O2", "-pthread", "-o", path, Path.Combine(Repo.Root, "tests", "c", folder, kind + ".c")]);
             Assert.True(r.ExitCode == 0, r.ToString());
             _built[kind] = path;
             return path;

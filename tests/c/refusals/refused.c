@@ -1,6 +1,6 @@
 /* Calls that cannot be made persistent fail with ENOSYS (and the image's
  * log says so); the program goes on. */
-#include "check.h"
+#include "../kinds/check.h"
 #include <sys/shm.h>
 #include <sys/syscall.h>
 
