@@ -44,16 +44,23 @@ static unsigned long runtime_signals(void)
 }
 
 /* A failure cannot be blocked: the runtime's signals are taken out of
- * every mask the program sets. */
+ * every mask the program hands the kernel (sigprocmask, sigsuspend,
+ * ppoll, pselect, epoll_pwait, sigtimedwait, signalfd, sa_mask). The
+ * kernel reads _NSIG/8 bytes, so the copy is one word, in the caller. */
+const void *__zq_mask(const void *set, unsigned long *copy)
+{
+	if (!__zq_ctx || !set) return set;
+	memcpy(copy, set, sizeof *copy);
+	*copy &= ~runtime_signals();
+	return copy;
+}
+
 long __zq_sigprocmask(int how, const void *set, void *old)
 {
 	unsigned long m;
 
-	if (!__zq_ctx || !set || how == SIG_UNBLOCK)
-		return __syscall(SYS_rt_sigprocmask, how, set, old, _NSIG/8);
-	memcpy(&m, set, sizeof m);
-	m &= ~runtime_signals();
-	return __syscall(SYS_rt_sigprocmask, how, &m, old, _NSIG/8);
+	if (how != SIG_UNBLOCK) set = __zq_mask(set, &m);
+	return __syscall(SYS_rt_sigprocmask, how, set, old, _NSIG/8);
 }
 
 static void set_handler(int sig, void (*fn)(int, siginfo_t *, void *))

@@ -57,6 +57,7 @@ hidden _Noreturn void __zq_resume_thread(struct zq_thread *);
 hidden int __zq_save_fds(void);
 hidden int __zq_each_number(const char *, void (*)(uint64_t, int, void *), void *);
 hidden long __zq_vfork_refused(void);
+hidden long __zq_gate(long, long, long, long, long, long);
 hidden uint64_t __zq_save_bytes(const void *, size_t);
 hidden void __zq_keep(struct zq_fd *, const void *, size_t);
 hidden char *__zq_fdinfo(int);

@@ -36,6 +36,9 @@ void map_stack(struct zq_header *, int);
 /* stack.c */
 uint64_t build_stack(struct zq_header *, struct program *, char **, char **, uint64_t *);
 
+/* filter.c */
+void install_filter(const struct zq_header *, const struct program *);
+
 /* resume.c */
 _Noreturn void resume(int, int, const char *, uint64_t *);
 

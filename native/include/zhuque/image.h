@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #define ZQ_MAGIC        0x314d494555514857ULL /* "WHQUEIM1" little-endian */
-#define ZQ_ABI_VERSION  4
+#define ZQ_ABI_VERSION  5
 
 /* The auxv entry by which the shim tells the runtime where the context
  * lives. A program started any other way has no such entry, and the
@@ -27,6 +27,9 @@
 #define ZQ_ARENA_BASE    0x0000200000000000ULL  /* anonymous mmaps */
 #define ZQ_ARENA_SIZE    0x0000080000000000ULL  /* 8 TiB, sparse */
 #define ZQ_BRK_MAX       0x0000000040000000ULL  /* 1 GiB after the program */
+#define ZQ_GATE_ADDR     0x00000c0000000000ULL  /* one page of code, mapped by the
+                                                 * shim: a system call from outside
+                                                 * the program's text (seccomp) */
 
 /* The runtime's private signal: it stops each thread at a failure. musl
  * reserves 32-34; Zhuque takes 35 and moves SIGRTMIN to 36. */

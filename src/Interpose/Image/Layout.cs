@@ -9,7 +9,7 @@ namespace Zhuque.Interpose.Image;
 public static class Layout
 {
     [CName("ZQ_MAGIC")] public const ulong Magic = 0x314d494555514857UL; // "WHQUEIM1" little-endian
-    [CName("ZQ_ABI_VERSION")] public const uint AbiVersion = 4;
+    [CName("ZQ_ABI_VERSION")] public const uint AbiVersion = 5;
     [CName("AT_ZHUQUE")] public const ulong AtZhuque = 0x5a51;
 
     [CName("ZQ_SHIM_BASE")] public const ulong ShimBase = 0x0000080000000000UL;
@@ -20,6 +20,7 @@ public static class Layout
     [CName("ZQ_ARENA_BASE")] public const ulong ArenaBase = 0x0000200000000000UL;
     [CName("ZQ_ARENA_SIZE")] public const ulong ArenaSize = 0x0000080000000000UL;
     [CName("ZQ_BRK_MAX")] public const ulong BrkMax = 0x0000000040000000UL;
+    [CName("ZQ_GATE_ADDR")] public const ulong GateAddr = 0x00000c0000000000UL; // the shim's system call gate (seccomp)
 
     [CName("ZQ_SIGSTOP_THREAD")] public const int SigstopThread = 35; // the runtime's private signal
 

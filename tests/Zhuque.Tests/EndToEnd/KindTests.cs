@@ -40,7 +40,35 @@ public sealed class KindTests(KindPrograms programs) : IClassFixture<KindProgram
         Assert.True(r.ExitCode == 0 && r.Stdout.EndsWith("PASS\n", StringComparison.Ordinal), r.ToString());
         var log = File.ReadAllText(Path.Combine(_tmp["img"], "zhuque.log"));
         foreach (var call in new[] { "fork", "shmget", "io_uring_setup", "execve" })
+        {
             Assert.Contains($"{call}() refused (ENOSYS)", log);
+            // The first refusal of a kind is on the program's stderr too, once.
+            Assert.Single(r.StderrLines, l => l.StartsWith($"zhuque: {call}() is not supported", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public void ForkAndExecAreRefusedBelowLibcWhileSpawnedProgramsMayFork()
+    {
+        var r = ZhuqueCli.Run(_tmp["state"], "run", "--image", _tmp["img"], "--", programs.Get("raw", "refusals"));
+        Assert.True(r.ExitCode == 0 && r.Stdout.EndsWith("PASS\n", StringComparison.Ordinal), r.ToString());
+        var log = File.ReadAllText(Path.Combine(_tmp["img"], "zhuque.log"));
+        foreach (var call in new[] { "fork", "clone", "execve" })
+            Assert.Contains($"{call}() refused (ENOSYS)", log);
+    }
+
+    [Fact]
+    public void AProgramThatClosesEveryDescriptorKeepsItsImageLocked()
+    {
+        var env = new Dictionary<string, string> { ["XDG_STATE_HOME"] = _tmp["state"] };
+        using var run = new LineProcess(Repo.Zhuque, ["run", "--image", _tmp["img"], "--", programs.Get("closefds")], env);
+        Assert.Equal("closed", run.ReadLine());
+        Assert.Contains("in use", ZhuqueCli.AssertOneLineError(ZhuqueCli.Run(_tmp["state"], "rm", _tmp["img"]), 121));
+        var crash = ZhuqueCli.Run(_tmp["state"], "crash", _tmp["img"]);
+        Assert.True(crash.ExitCode == 0, crash.ToString());
+        Assert.Equal(158, run.WaitForExit());
+        var resumed = ZhuqueCli.Run(_tmp["state"], "resume", _tmp["img"]);
+        Assert.True(resumed.ExitCode == 0 && resumed.Stdout.EndsWith("PASS\n", StringComparison.Ordinal), resumed.ToString());
     }
 
     public void Dispose() => _tmp.Dispose();

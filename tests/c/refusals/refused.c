@@ -9,6 +9,8 @@ int main(void)
 	errno = 0;
 	CHECK(fork() < 0 && errno == ENOSYS, "fork: %s", strerror(errno));
 	errno = 0;
+	CHECK(fork() < 0 && errno == ENOSYS, "a second fork: %s", strerror(errno));
+	errno = 0;
 	CHECK(shmget(IPC_PRIVATE, 4096, 0600) < 0 && errno == ENOSYS, "shmget: %s", strerror(errno));
 	errno = 0;
 	CHECK(syscall(SYS_io_uring_setup, 4, 0) < 0 && errno == ENOSYS, "io_uring_setup: %s", strerror(errno));
