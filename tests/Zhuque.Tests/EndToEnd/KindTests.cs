@@ -58,6 +58,13 @@ public sealed class KindTests(KindPrograms programs) : IClassFixture<KindProgram
     }
 
     [Fact]
+    public void ASpawnedChildStuckBeforeItsExecHoldsNoneOfTheImagesDescriptors()
+    {
+        var r = ZhuqueCli.Run(_tmp["state"], "run", "--image", _tmp["img"], "--", programs.Get("spawnlock", "refusals"));
+        Assert.True(r.ExitCode == 0 && r.Stdout.EndsWith("PASS\n", StringComparison.Ordinal), r.ToString());
+    }
+
+    [Fact]
     public void AProgramThatClosesEveryDescriptorKeepsItsImageLocked()
     {
         var env = new Dictionary<string, string> { ["XDG_STATE_HOME"] = _tmp["state"] };
