@@ -2,7 +2,7 @@
 #include <fcntl.h>
 
 /* FILE: reopened by path with its flags, never creating or truncating. */
-void restore_file(struct zq_header *h, const struct zq_fd *e)
+int restore_file(struct zq_header *h, const struct zq_fd *e)
 {
 	char path[4096];
 	uint32_t n = e->data_len < sizeof path ? e->data_len : sizeof path - 1;
@@ -15,4 +15,5 @@ void restore_file(struct zq_header *h, const struct zq_fd *e)
 	if (fd < 0) fd_die(e, path, fd);
 	if (e->pos) sys(SYS_lseek, fd, e->pos, 0);
 	place(e, fd);
+	return 0;
 }

@@ -23,7 +23,7 @@ static long bind_again(long fd, const char *addr, uint32_t alen)
  * and listening with the same backlog, so clients can connect again at
  * once. SO_REUSEADDR is set as well: connections of the dead process may
  * linger in TIME_WAIT on that port. A Unix socket's stale file goes. */
-void restore_listen(struct zq_header *h, const struct zq_fd *e)
+int restore_listen(struct zq_header *h, const struct zq_fd *e)
 {
 	const char *d = saved(h, e);
 	uint32_t alen = *(const uint32_t *)d;
@@ -54,12 +54,13 @@ void restore_listen(struct zq_header *h, const struct zq_fd *e)
 		if (r < 0) fd_die(e, "cannot listen again", r);
 	}
 	place(e, fd);
+	return 0;
 }
 
 /* SOCKET: a connection cannot outlive its process. The program gets, at
  * the same number, a socket whose peer has closed: reads see end of file
  * and writes EPIPE, an ordinary disconnect. */
-void restore_socket(struct zq_header *h, const struct zq_fd *e)
+int restore_socket(struct zq_header *h, const struct zq_fd *e)
 {
 	int sv[2];
 	int type = e->arg[1] == SOCK_DGRAM ? SOCK_DGRAM : SOCK_STREAM;
@@ -69,4 +70,5 @@ void restore_socket(struct zq_header *h, const struct zq_fd *e)
 	if (r < 0) fd_die(e, "cannot make a socket", r);
 	sys(SYS_close, sv[1], 0, 0);
 	place(e, sv[0]);
+	return 0;
 }
