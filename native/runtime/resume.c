@@ -6,6 +6,7 @@
 #include "stdio_impl.h"
 #include <signal.h>
 #include <stdio.h>
+#include <sys/prctl.h>
 
 /* musl keeps kernel thread ids in a few places: the thread's own struct,
  * the owner of the thread list lock, the owner word of every mutex on the
@@ -135,6 +136,8 @@ _Noreturn void __zq_resume_thread(struct zq_thread *t)
 	int tid = __syscall(SYS_gettid);
 
 	fix_owners(__pthread_self(), t, tid);
+	/* Its name, as ps and pgrep show it: the shim's otherwise. */
+	if (t->comm[0]) __syscall(SYS_prctl, PR_SET_NAME, t->comm);
 	if (t->ss_sp) {
 		stack_t ss = { (void *)t->ss_sp, t->ss_flags, t->ss_size };
 		__syscall(SYS_sigaltstack, &ss, 0);

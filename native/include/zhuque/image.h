@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #define ZQ_MAGIC        0x314d494555514857ULL /* "WHQUEIM1" little-endian */
-#define ZQ_ABI_VERSION  4
+#define ZQ_ABI_VERSION  5
 
 /* The auxv entry by which the shim tells the runtime where the context
  * lives. A program started any other way has no such entry, and the
@@ -102,6 +102,7 @@ struct zq_thread {
 	int32_t  mem_tid; /* the tid musl's memory may name besides tid: the
 	                   * new tid of a resume that was cut short */
 	uint32_t pad0;
+	uint8_t  comm[16]; /* its name (PR_GET_NAME), given back at resume */
 };
 
 /* What a descriptor was, saved at a failure: one save/restore pair per
@@ -199,6 +200,8 @@ struct zq_header {
 	int32_t  arena_fd;        /* regions/arena, to take its space (fallocate) */
 	uint32_t pad0;
 	uint64_t xcr0;            /* the CPU state components (XCR0) the frames hold */
+	uint64_t vdso_hash;       /* FNV-1a of the vDSO's bytes at start: another
+	                           * kernel may put another vDSO at that address */
 };
 
 #define ZQ_FLAG_SYNC 1u  /* image on a disk filesystem: msync at failure */

@@ -9,7 +9,7 @@ namespace Zhuque.Interpose.Image;
 public static class Layout
 {
     [CName("ZQ_MAGIC")] public const ulong Magic = 0x314d494555514857UL; // "WHQUEIM1" little-endian
-    [CName("ZQ_ABI_VERSION")] public const uint AbiVersion = 4;
+    [CName("ZQ_ABI_VERSION")] public const uint AbiVersion = 5;
     [CName("AT_ZHUQUE")] public const ulong AtZhuque = 0x5a51;
 
     [CName("ZQ_SHIM_BASE")] public const ulong ShimBase = 0x0000080000000000UL;
@@ -90,7 +90,7 @@ public enum ZqThreadState : uint
 /// <summary>A thread captured at a failure.</summary>
 [CName("zq_thread")]
 [StructLayout(LayoutKind.Sequential)]
-public struct ZqThread
+public unsafe struct ZqThread
 {
     public ulong Tp;    // tp: thread pointer (fs base)
     public ulong Frame; // frame: its ucontext_t, pushed by the kernel on its stack
@@ -102,6 +102,7 @@ public struct ZqThread
     public ulong SsSize;  // ss_size
     public int MemTid;    // mem_tid: the tid musl's memory may name besides tid (a resume cut short)
     public uint Pad0;     // pad0
+    public fixed byte Comm[16]; // comm: its name (PR_GET_NAME), given back at resume
 }
 
 /// <summary>What a descriptor was, saved at a failure: one save/restore pair per kind.</summary>
@@ -212,4 +213,5 @@ public struct ZqHeader
     public int ArenaFd;       // arena_fd: regions/arena, to take its space (fallocate)
     public uint Pad0;         // pad0
     public ulong Xcr0;        // xcr0: the CPU state components (XCR0) the frames hold
+    public ulong VdsoHash;    // vdso_hash: FNV-1a of the vDSO's bytes at start
 }
