@@ -71,6 +71,8 @@ hidden void __zq_save_timerfd(struct zq_fd *);
 hidden void __zq_save_signalfd(struct zq_fd *);
 hidden void __zq_save_epoll(struct zq_fd *);
 hidden void __zq_save_socket(struct zq_fd *);
+hidden void __zq_save_unix(struct zq_fd *);
+hidden void __zq_pair_sockets(void);
 
 hidden _Noreturn void __zq_unmapself_tail(void *, size_t, volatile uint32_t *);
 

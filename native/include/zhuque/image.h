@@ -126,7 +126,7 @@ struct zq_fd {
 	int32_t  flags;    /* file status flags (F_GETFL) */
 	int32_t  cloexec;  /* FD_CLOEXEC */
 	int32_t  same_as;  /* DUP: the lower descriptor it shares a file with */
-	int32_t  peer;     /* PIPE: a descriptor of the other end, or -1 */
+	int32_t  peer;     /* PIPE, SOCKET: a descriptor of the other end, or -1 */
 	uint64_t pos;      /* FILE: offset */
 	uint64_t dev;      /* st_dev and st_ino, to tell shared files */
 	uint64_t ino;

@@ -130,7 +130,7 @@ public unsafe struct ZqFd
     public int Flags;         // flags: file status flags (F_GETFL)
     public int Cloexec;       // cloexec: FD_CLOEXEC
     public int SameAs;        // same_as: DUP: the lower descriptor it shares a file with
-    public int Peer;          // peer: PIPE: a descriptor of the other end, or -1
+    public int Peer;          // peer: PIPE, SOCKET: a descriptor of the other end, or -1
     public ulong Pos;         // pos: FILE: offset
     public ulong Dev;         // dev: st_dev and st_ino, to tell shared files
     public ulong Ino;         // ino
