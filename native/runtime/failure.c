@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <time.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 
 /* Set while a failure is being captured; a resume clears it. */
 hidden volatile int __zq_failing;
@@ -52,6 +53,7 @@ static int record(void *uc, int sig)
 	t->tp = (uint64_t)__pthread_self();
 	t->frame = (uint64_t)uc;
 	t->signo = sig;
+	__syscall(SYS_prctl, PR_GET_NAME, t->comm);
 	save_altstack(t);
 	a_barrier();
 	t->state = ZQ_THREAD_CAPTURED;

@@ -10,7 +10,8 @@
  * data is a uint32 address length, the address (each padded to 8 bytes),
  * then zq_sockopt entries for the options worth setting again. Any other
  * socket is SOCKET: a connection cannot outlive its process, so it comes
- * back as one whose peer has closed. */
+ * back as one whose peer has closed, unless it is a Unix socket whose
+ * other end the program holds too (fd_unix.c). */
 
 /* The backlog table has file space for the first descriptors; a higher
  * one takes its page first, or goes unrecorded (it comes back with the
@@ -94,6 +95,7 @@ void __zq_save_socket(struct zq_fd *e)
 		struct linger now = { 1, 0 };
 		if (e->arg[1] == SOCK_STREAM && e->arg[0] != AF_UNIX)
 			__syscall(SYS_setsockopt, e->fd, SOL_SOCKET, SO_LINGER, &now, sizeof now);
+		if (e->arg[0] == AF_UNIX) __zq_save_unix(e);
 		return;
 	}
 	e->kind = ZQ_FD_LISTEN;

@@ -197,5 +197,6 @@ int __zq_save_fds(void)
 	short_of_space = 0;
 	__zq_each_number("/proc/self/fd", save_one, 0);
 	__zq_pair_pipes();
+	__zq_pair_sockets();
 	return short_of_space ? -1 : 0;
 }

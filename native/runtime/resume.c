@@ -6,6 +6,7 @@
 #include "stdio_impl.h"
 #include <signal.h>
 #include <stdio.h>
+#include <sys/prctl.h>
 
 /* musl keeps kernel thread ids in a few places: the thread's own struct,
  * the owner of the thread list lock, the owner word of every mutex on the
@@ -17,19 +18,48 @@ static int retag(int word, int a, int b, int tid, int mask)
 	return owner == a || owner == b ? (word & ~mask) | tid : word;
 }
 
+/* Threads rewrite at the same time, each only the words naming its own
+ * tids: a word is stored only when it changes, so no thread puts back a
+ * value another has just rewritten. */
+static void retag_word(volatile int *w, int a, int b, int tid, int mask)
+{
+	int v = *w, n = retag(v, a, b, tid, mask);
+	if (n != v) *w = n;
+}
+
+/* musl's list of open FILEs (fopen, fdopen, ...) has its head behind
+ * __ofl_lock; it is found once at start, when taking the lock is free,
+ * because at a resume a captured thread may hold it. */
+static FILE **open_files;
+
+void __zq_find_open_files(void)
+{
+	open_files = __ofl_lock();
+	__ofl_unlock();
+}
+
+static void retag_files(int a, int b, int tid)
+{
+	FILE *f;
+
+	retag_word(&stdin->lock, a, b, tid, ~MAYBE_WAITERS);
+	retag_word(&stdout->lock, a, b, tid, ~MAYBE_WAITERS);
+	retag_word(&stderr->lock, a, b, tid, ~MAYBE_WAITERS);
+	for (f = open_files ? *open_files : 0; f; f = f->next)
+		retag_word(&f->lock, a, b, tid, ~MAYBE_WAITERS);
+}
+
 static void retag_all(struct pthread *self, int a, int b, int tid)
 {
 	volatile void *volatile *rp;
 
 	self->tid = retag(self->tid, a, b, tid, -1);
-	__thread_list_lock = retag(__thread_list_lock, a, b, tid, -1);
+	retag_word(&__thread_list_lock, a, b, tid, -1);
 	for (rp = self->robust_list.head; rp && rp != &self->robust_list.head; rp = *rp) {
 		pthread_mutex_t *m = (void *)((char *)rp - offsetof(pthread_mutex_t, _m_next));
 		m->_m_lock = retag(m->_m_lock, a, b, tid, 0x3fffffff);
 	}
-	stdin->lock = retag(stdin->lock, a, b, tid, ~MAYBE_WAITERS);
-	stdout->lock = retag(stdout->lock, a, b, tid, ~MAYBE_WAITERS);
-	stderr->lock = retag(stderr->lock, a, b, tid, ~MAYBE_WAITERS);
+	retag_files(a, b, tid);
 }
 
 /* A resume can be killed half way through, and the image must still
@@ -106,6 +136,8 @@ _Noreturn void __zq_resume_thread(struct zq_thread *t)
 	int tid = __syscall(SYS_gettid);
 
 	fix_owners(__pthread_self(), t, tid);
+	/* Its name, as ps and pgrep show it: the shim's otherwise. */
+	if (t->comm[0]) __syscall(SYS_prctl, PR_SET_NAME, t->comm);
 	if (t->ss_sp) {
 		stack_t ss = { (void *)t->ss_sp, t->ss_flags, t->ss_size };
 		__syscall(SYS_sigaltstack, &ss, 0);

@@ -52,6 +52,7 @@ hidden void __zq_call_app_power(int, siginfo_t *, void *);
 hidden void __zq_on_power(int, siginfo_t *, void *);
 hidden void __zq_on_stop(int, siginfo_t *, void *);
 hidden _Noreturn void __zq_resume_thread(struct zq_thread *);
+hidden void __zq_find_open_files(void);
 
 /* Descriptors (fds.c, fd_KIND.c): saved by the coordinator at a failure. */
 hidden int __zq_save_fds(void);
@@ -71,6 +72,8 @@ hidden void __zq_save_timerfd(struct zq_fd *);
 hidden void __zq_save_signalfd(struct zq_fd *);
 hidden void __zq_save_epoll(struct zq_fd *);
 hidden void __zq_save_socket(struct zq_fd *);
+hidden void __zq_save_unix(struct zq_fd *);
+hidden void __zq_pair_sockets(void);
 
 hidden _Noreturn void __zq_unmapself_tail(void *, size_t, volatile uint32_t *);
 

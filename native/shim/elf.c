@@ -127,3 +127,23 @@ void map_program(struct program *p, struct zq_header *h, int rdir)
 	h->phdr = p->phdr_addr;
 	h->phnum = p->eh.e_phnum;
 }
+
+/* The vDSO's bytes, hashed: with ASLR off another kernel may map another
+ * vDSO at the same address, and a program resumed there would call into
+ * code that is not what it linked against. Its PT_LOAD segments (linked
+ * at 0) say how far it extends. */
+uint64_t vdso_hash(uint64_t base)
+{
+	const Elf64_Ehdr *e = (const void *)base;
+	const Elf64_Phdr *ph;
+	uint64_t end = 0;
+	int i;
+
+	if (!base || e->e_ident[EI_MAG0] != ELFMAG0 || e->e_phentsize != sizeof *ph)
+		return 0;
+	ph = (const void *)(base + e->e_phoff);
+	for (i = 0; i < e->e_phnum; i++)
+		if (ph[i].p_type == PT_LOAD && ph[i].p_vaddr + ph[i].p_memsz > end)
+			end = ph[i].p_vaddr + ph[i].p_memsz;
+	return zq_fnv(ZQ_FNV_OFFSET, (const void *)base, end);
+}

@@ -4,8 +4,9 @@
 #define EFD_SEMAPHORE 1
 
 /* EVENTFD: a new one with the saved counter. */
-void restore_eventfd(struct zq_header *h, const struct zq_fd *e)
+int restore_eventfd(struct zq_header *h, const struct zq_fd *e)
 {
 	(void)h;
 	place(e, sys(SYS_eventfd2, e->arg[0], O_CLOEXEC | (e->arg[1] ? EFD_SEMAPHORE : 0), 0));
+	return 0;
 }

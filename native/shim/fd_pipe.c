@@ -7,7 +7,7 @@
  * entry makes the pipe and places both ends; a write end whose reader
  * belongs to another process gets a pipe nobody reads (EPIPE, as it
  * would see once that reader is gone). */
-void restore_pipe(struct zq_header *h, const struct zq_fd *e)
+int restore_pipe(struct zq_header *h, const struct zq_fd *e)
 {
 	const struct zq_fd *all = ZQ_FDS(h), *w = 0;
 	int reader = (e->flags & O_ACCMODE) == O_RDONLY;
@@ -15,7 +15,7 @@ void restore_pipe(struct zq_header *h, const struct zq_fd *e)
 	uint32_t i;
 	long r;
 
-	if (!reader && e->peer >= 0) return;
+	if (!reader && e->peer >= 0) return 0;
 	r = sys(SYS_pipe2, p, O_CLOEXEC, 0);
 	if (r < 0) fd_die(e, "cannot make a pipe", r);
 	p[0] = lift(p[0]);
@@ -37,4 +37,5 @@ void restore_pipe(struct zq_header *h, const struct zq_fd *e)
 		place(e, p[1]);
 		sys(SYS_close, p[0], 0, 0);
 	}
+	return 0;
 }

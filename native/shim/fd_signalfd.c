@@ -2,10 +2,11 @@
 #include <fcntl.h>
 
 /* SIGNALFD: a new one with the saved mask. */
-void restore_signalfd(struct zq_header *h, const struct zq_fd *e)
+int restore_signalfd(struct zq_header *h, const struct zq_fd *e)
 {
 	uint64_t mask = e->arg[0];
 
 	(void)h;
 	place(e, sys4(SYS_signalfd4, -1, &mask, 8, O_CLOEXEC));
+	return 0;
 }

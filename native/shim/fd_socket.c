@@ -23,7 +23,7 @@ static long bind_again(long fd, const char *addr, uint32_t alen)
  * and listening with the same backlog, so clients can connect again at
  * once. SO_REUSEADDR is set as well: connections of the dead process may
  * linger in TIME_WAIT on that port. A Unix socket's stale file goes. */
-void restore_listen(struct zq_header *h, const struct zq_fd *e)
+int restore_listen(struct zq_header *h, const struct zq_fd *e)
 {
 	const char *d = saved(h, e);
 	uint32_t alen = *(const uint32_t *)d;
@@ -54,19 +54,72 @@ void restore_listen(struct zq_header *h, const struct zq_fd *e)
 		if (r < 0) fd_die(e, "cannot listen again", r);
 	}
 	place(e, fd);
+	return 0;
 }
 
-/* SOCKET: a connection cannot outlive its process. The program gets, at
- * the same number, a socket whose peer has closed: reads see end of file
- * and writes EPIPE, an ordinary disconnect. */
-void restore_socket(struct zq_header *h, const struct zq_fd *e)
+/* Send a saved receive queue into the end that feeds it: a stream's
+ * bytes at once, a datagram or seqpacket queue message by message. */
+static void refill(const struct zq_fd *e, const char *d, uint32_t len, long to)
 {
-	int sv[2];
-	int type = e->arg[1] == SOCK_DGRAM ? SOCK_DGRAM : SOCK_STREAM;
-	long r = sys4(SYS_socketpair, AF_UNIX, type | SOCK_CLOEXEC, 0, sv);
+	int stream = e->arg[1] == SOCK_STREAM, size = 2 * len;
+	uint32_t off = 0, n;
+	long r;
 
-	(void)h;
+	if (len > 65536)
+		sys6(SYS_setsockopt, to, SOL_SOCKET, SO_SNDBUF, (long)&size, sizeof size, 0);
+	while (off < len) {
+		if (stream) {
+			n = len - off;
+		} else {
+			if (len - off < 4) break;
+			memcpy(&n, d + off, 4);
+			off += 4;
+			if (n > len - off) break;
+		}
+		r = sys6(SYS_sendto, to, (long)(d + off), n, MSG_DONTWAIT|MSG_NOSIGNAL, 0, 0);
+		if (r < 0 || (!stream && r != n)) fd_die(e, "cannot write its unread bytes back", r < 0 ? r : -5);
+		off += r;
+		if (stream && !r) fd_die(e, "cannot write its unread bytes back", -5);
+	}
+	if (off != len) fd_die(e, "has unread bytes that do not parse", 0);
+}
+
+static const struct zq_fd *entry_of(struct zq_header *h, int fd)
+{
+	const struct zq_fd *all = ZQ_FDS(h);
+	uint32_t i;
+
+	for (i = 0; i < h->fd_count; i++)
+		if (all[i].fd == fd && all[i].kind == ZQ_FD_SOCKET) return &all[i];
+	return 0;
+}
+
+/* SOCKET: a connection cannot outlive its process. A Unix socket whose
+ * other end the program holds comes back as a new pair (made by the lower
+ * end's entry), each end with the bytes it had not read. Any other gets,
+ * at the same number, a socket whose peer has closed once it has read its
+ * unread bytes: reads then see end of file and writes EPIPE, an ordinary
+ * disconnect. */
+int restore_socket(struct zq_header *h, const struct zq_fd *e)
+{
+	const struct zq_fd *w = e->peer >= 0 ? entry_of(h, e->peer) : 0;
+	int sv[2];
+	int type = e->arg[1] == SOCK_DGRAM || e->arg[1] == SOCK_SEQPACKET ? e->arg[1] : SOCK_STREAM;
+	long r;
+
+	if (w && w->fd < e->fd) return 0;
+	r = sys4(SYS_socketpair, AF_UNIX, type | SOCK_CLOEXEC, 0, sv);
 	if (r < 0) fd_die(e, "cannot make a socket", r);
-	sys(SYS_close, sv[1], 0, 0);
-	place(e, sv[0]);
+	sv[0] = lift(sv[0]);
+	sv[1] = lift(sv[1]);
+	if (e->data_len) refill(e, saved(h, e), e->data_len, sv[1]);
+	if (w && w->data_len) refill(w, saved(h, w), w->data_len, sv[0]);
+	if (w) {
+		place(e, sv[0]);
+		place(w, sv[1]);
+	} else {
+		sys(SYS_close, sv[1], 0, 0);
+		place(e, sv[0]);
+	}
+	return 0;
 }

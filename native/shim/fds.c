@@ -1,7 +1,8 @@
 /* Restore of the descriptors saved at a failure, before any thread runs:
- * one restore function per kind (fd_KIND.c), called in an order that
- * gives each what it needs: plain objects first, then epoll sets (their
- * targets must exist), then descriptors that share another's file. */
+ * one restore function per kind (fd_KIND.c). A restore whose objects are
+ * not all back yet (an epoll set's targets, the file a dup shares) says
+ * so and is tried again after the others, as CRIU does: the order follows
+ * what each needs, whatever the kinds and numbers. */
 #include "shim.h"
 #include "fds.h"
 #include <fcntl.h>
@@ -18,15 +19,34 @@ static const restore_fn restorers[] = {
 	[ZQ_FD_DUP] = restore_dup,
 };
 
-static int pass_of(uint32_t kind)
-{
-	return kind == ZQ_FD_EPOLL ? 1 : kind == ZQ_FD_DUP ? 2 : 0;
-}
-
 /* Above every number a saved descriptor had: new objects are lifted
  * there first, so that placing one never lands on another not yet placed
  * (a pipe's two ends, say). */
 static int top;
+
+/* Which numbers hold their restored object, and which entries are done. */
+static unsigned char back[(1 << 20) / 8], done[ZQ_FDS_CAP / 8];
+
+static void mark(unsigned char *bits, uint32_t n)
+{
+	bits[n / 8] |= 1 << n % 8;
+}
+
+static int marked(const unsigned char *bits, uint32_t n)
+{
+	return bits[n / 8] >> n % 8 & 1;
+}
+
+/* A descriptor the program had above 2 that is not back yet. */
+int missing(long fd)
+{
+	return fd > 2 && (fd >= 1 << 20 || !marked(back, fd));
+}
+
+void restored(long fd)
+{
+	if (fd >= 0 && fd < 1 << 20) mark(back, fd);
+}
 
 long lift(long fd)
 {
@@ -50,6 +70,7 @@ void place(const struct zq_fd *e, long fd)
 	}
 	sys(SYS_fcntl, e->fd, F_SETFL, e->flags);
 	sys(SYS_fcntl, e->fd, F_SETFD, e->cloexec ? FD_CLOEXEC : 0);
+	restored(e->fd);
 }
 
 static const char *const kind_names[] = {
@@ -115,8 +136,7 @@ static void make_room(struct zq_header *h)
 void restore_fds(struct zq_header *h)
 {
 	const struct zq_fd *e = ZQ_FDS(h);
-	uint32_t i;
-	int pass;
+	uint32_t i, left, progress;
 
 	check(h);
 	make_room(h);
@@ -129,8 +149,18 @@ void restore_fds(struct zq_header *h)
 		if (r < 0) die(EXIT_SETUP, "cannot return to the working directory", cwd, r);
 	}
 	sys(SYS_umask, h->umask, 0, 0);
-	for (pass = 0; pass < 3; pass++)
-		for (i = 0; i < h->fd_count; i++)
-			if (pass_of(e[i].kind) == pass && restorers[e[i].kind])
-				restorers[e[i].kind](h, &e[i]);
+	do {
+		for (i = left = progress = 0; i < h->fd_count; i++) {
+			if (marked(done, i)) continue;
+			if (restorers[e[i].kind] && restorers[e[i].kind](h, &e[i]) == NOT_READY) {
+				left++;
+				continue;
+			}
+			mark(done, i);
+			progress = 1;
+		}
+	} while (left && progress);
+	for (i = 0; left && i < h->fd_count; i++)
+		if (!marked(done, i))
+			fd_die(&e[i], "needs a descriptor that was not saved", 0);
 }

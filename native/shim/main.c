@@ -89,6 +89,7 @@ static _Noreturn void run(char **args, char **envp, uint64_t *kaux, uint32_t fla
 	sys(SYS_close, prog.fd, 0, 0);
 
 	for (; kaux[0]; kaux += 2) if (kaux[0] == AT_SYSINFO_EHDR) h->vdso = kaux[1];
+	h->vdso_hash = vdso_hash(h->vdso);
 	h->xcr0 = xcr0();
 	h->pid = sys(SYS_getpid, 0, 0, 0);
 	h->started_ns = now_ns();

@@ -141,6 +141,8 @@ _Noreturn void resume(int dir, int lock, const char *path, uint64_t *kaux)
 	for (; kaux[0]; kaux += 2) if (kaux[0] == AT_SYSINFO_EHDR) vdso = kaux[1];
 	if (vdso != h->vdso)
 		die(EXIT_SETUP, "the vDSO is not where the saved program expects it (another kernel?)", 0, 0);
+	if (vdso_hash(vdso) != h->vdso_hash)
+		die(EXIT_SETUP, "the vDSO is not the one the program was saved with (another kernel?)", 0, 0);
 	load_program(&prog, path);
 	if (prog.eh.e_entry != h->entry)
 		die(EXIT_SETUP, "the program is not the one the image was saved from:", path, 0);

@@ -24,6 +24,7 @@ struct program {
 /* elf.c */
 void load_program(struct program *, const char *);
 void map_program(struct program *, struct zq_header *, int);
+uint64_t vdso_hash(uint64_t);
 
 /* image.c */
 int create_file(int, const char *, uint64_t);

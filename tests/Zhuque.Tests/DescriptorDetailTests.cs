@@ -72,6 +72,7 @@ public sealed class DescriptorDetailTests
         Assert.Equal("AF_UNIX SOCK_SEQPACKET @hidden, backlog 4",
             Describe(ContextBuilder.Fd(6, ZqFdKind.Listen, args: [1, 5, 0, 4]), Listener([1, 0, 0, .. "hidden"u8])));
         Assert.Equal("AF_INET SOCK_STREAM connection (resumes with its peer closed)", Describe(ContextBuilder.Fd(6, ZqFdKind.Socket, args: [2, 1, 6, 0])));
+        Assert.Equal("AF_UNIX SOCK_DGRAM connection to fd 7", Describe(ContextBuilder.Fd(6, ZqFdKind.Socket, peer: 7, args: [1, 2, 0, 99])));
     }
 
     [Fact]

@@ -106,6 +106,7 @@ public sealed class DescriptorTableTests : IDisposable
             (With(3, ContextBuilder.Fd(6, ZqFdKind.Listen, dataOff: ListenOff, dataLen: 20)), "does not hold its 16-byte address"),
             (With(5, ContextBuilder.Fd(8, ZqFdKind.Dup, sameAs: 42)), "shares the file of 42, which is not saved"),
             (With(2, ContextBuilder.Fd(5, ZqFdKind.Pipe, flags: 1, peer: 3)), "names 3 as its other end, which is not a saved pipe"),
+            (With(5, ContextBuilder.Fd(8, ZqFdKind.Socket, peer: 3)), "socket 8 names 3 as its other end, which is not a saved socket"),
         };
         foreach (var (fds, reason) in cases)
             Assert.Contains(reason, Refused(fds));

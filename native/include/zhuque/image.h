@@ -105,6 +105,7 @@ struct zq_thread {
 	int32_t  mem_tid; /* the tid musl's memory may name besides tid: the
 	                   * new tid of a resume that was cut short */
 	uint32_t pad0;
+	uint8_t  comm[16]; /* its name (PR_GET_NAME), given back at resume */
 };
 
 /* What a descriptor was, saved at a failure: one save/restore pair per
@@ -128,7 +129,7 @@ struct zq_fd {
 	int32_t  flags;    /* file status flags (F_GETFL) */
 	int32_t  cloexec;  /* FD_CLOEXEC */
 	int32_t  same_as;  /* DUP: the lower descriptor it shares a file with */
-	int32_t  peer;     /* PIPE: a descriptor of the other end, or -1 */
+	int32_t  peer;     /* PIPE, SOCKET: a descriptor of the other end, or -1 */
 	uint64_t pos;      /* FILE: offset */
 	uint64_t dev;      /* st_dev and st_ino, to tell shared files */
 	uint64_t ino;
@@ -202,6 +203,8 @@ struct zq_header {
 	int32_t  arena_fd;        /* regions/arena, to take its space (fallocate) */
 	uint32_t pad0;
 	uint64_t xcr0;            /* the CPU state components (XCR0) the frames hold */
+	uint64_t vdso_hash;       /* FNV-1a of the vDSO's bytes at start: another
+	                           * kernel may put another vDSO at that address */
 };
 
 #define ZQ_FLAG_SYNC 1u  /* image on a disk filesystem: msync at failure */

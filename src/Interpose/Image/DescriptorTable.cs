@@ -89,7 +89,7 @@ static class DescriptorTable
         }
     }
 
-    /// <summary>A dup shares a saved descriptor's file; a pipe end's partner, when in this process, is a saved pipe.</summary>
+    /// <summary>A dup shares a saved descriptor's file; a pipe end's or a socket's partner, when in this process, is a saved one of its kind.</summary>
     static void CheckPartners(SavedDescriptor[] saved)
     {
         var kinds = saved.ToDictionary(d => d.Fd, d => d.Kind);
@@ -99,6 +99,8 @@ static class DescriptorTable
                 throw new ContextCorruptException($"context descriptor {d.Fd} shares the file of {d.Entry.SameAs}, which is not saved");
             if (d.Kind == ZqFdKind.Pipe && d.Entry.Peer != -1 && (!kinds.TryGetValue(d.Entry.Peer, out var peer) || peer != ZqFdKind.Pipe))
                 throw new ContextCorruptException($"context pipe {d.Fd} names {d.Entry.Peer} as its other end, which is not a saved pipe");
+            if (d.Kind == ZqFdKind.Socket && d.Entry.Peer != -1 && (!kinds.TryGetValue(d.Entry.Peer, out var other) || other != ZqFdKind.Socket))
+                throw new ContextCorruptException($"context socket {d.Fd} names {d.Entry.Peer} as its other end, which is not a saved socket");
         }
     }
 

@@ -91,7 +91,7 @@ public enum ZqThreadState : uint
 /// <summary>A thread captured at a failure.</summary>
 [CName("zq_thread")]
 [StructLayout(LayoutKind.Sequential)]
-public struct ZqThread
+public unsafe struct ZqThread
 {
     public ulong Tp;    // tp: thread pointer (fs base)
     public ulong Frame; // frame: its ucontext_t, pushed by the kernel on its stack
@@ -103,6 +103,7 @@ public struct ZqThread
     public ulong SsSize;  // ss_size
     public int MemTid;    // mem_tid: the tid musl's memory may name besides tid (a resume cut short)
     public uint Pad0;     // pad0
+    public fixed byte Comm[16]; // comm: its name (PR_GET_NAME), given back at resume
 }
 
 /// <summary>What a descriptor was, saved at a failure: one save/restore pair per kind.</summary>
@@ -130,7 +131,7 @@ public unsafe struct ZqFd
     public int Flags;         // flags: file status flags (F_GETFL)
     public int Cloexec;       // cloexec: FD_CLOEXEC
     public int SameAs;        // same_as: DUP: the lower descriptor it shares a file with
-    public int Peer;          // peer: PIPE: a descriptor of the other end, or -1
+    public int Peer;          // peer: PIPE, SOCKET: a descriptor of the other end, or -1
     public ulong Pos;         // pos: FILE: offset
     public ulong Dev;         // dev: st_dev and st_ino, to tell shared files
     public ulong Ino;         // ino
@@ -213,4 +214,5 @@ public struct ZqHeader
     public int ArenaFd;       // arena_fd: regions/arena, to take its space (fallocate)
     public uint Pad0;         // pad0
     public ulong Xcr0;        // xcr0: the CPU state components (XCR0) the frames hold
+    public ulong VdsoHash;    // vdso_hash: FNV-1a of the vDSO's bytes at start
 }

@@ -35,7 +35,7 @@ public static class DescriptorDetail
         ZqFdKind.SignalFd => $"signals {SignalSet.Names(Arg(d, 0))}",
         ZqFdKind.Epoll => Epoll(d),
         ZqFdKind.Listen => Listener(d),
-        ZqFdKind.Socket => $"{SocketAddress.Domain(Arg(d, 0))} {SocketAddress.Type(Arg(d, 1))} connection (resumes with its peer closed)",
+        ZqFdKind.Socket => Socket(d),
         ZqFdKind.Dup => string.Create(C, $"shares the open file of fd {d.Entry.SameAs}"),
         ZqFdKind.Other => $"{DescriptorData.Path(d.Data)} (cannot be restored)",
         _ => string.Create(C, $"kind {d.Entry.Kind}"),
@@ -49,6 +49,16 @@ public static class DescriptorDetail
 
     static string File(SavedDescriptor d) =>
         string.Create(C, $"{DescriptorData.Path(d.Data)}, offset {d.Entry.Pos}{(d.Entry.Deleted != 0 ? ", deleted while open (cannot be restored)" : "")}");
+
+    /// <summary>A connection; a Unix one whose other end is saved too comes back as a pair.</summary>
+    static string Socket(SavedDescriptor d)
+    {
+        var kind = $"{SocketAddress.Domain(Arg(d, 0))} {SocketAddress.Type(Arg(d, 1))} connection";
+        var unread = d.Data.Length == 0 ? "" : string.Create(C, $", {d.Data.Length} bytes unread");
+        return d.Entry.Peer >= 0
+            ? string.Create(C, $"{kind} to fd {d.Entry.Peer}{unread}")
+            : $"{kind}{unread} (resumes with its peer closed)";
+    }
 
     static string Pipe(SavedDescriptor d)
     {

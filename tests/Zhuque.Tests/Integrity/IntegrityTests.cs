@@ -147,5 +147,31 @@ public sealed class IntegrityTests(SpinHereProgram spin) : IClassFixture<SpinHer
         Assert.Contains("checksum:  ok", report.Stdout);
     }
 
+    /// <summary>
+    /// With ASLR off another kernel can map a different vDSO at the same
+    /// address: the image records a hash of the vDSO's bytes and the shim
+    /// compares it. A planted hash (the checksum recomputed, so only the
+    /// vDSO check can refuse it) is refused with one line, and the image
+    /// stays saved.
+    /// </summary>
+    [Fact]
+    public void AnImageSavedWithAnotherVdsoIsRefused()
+    {
+        Save();
+        using (var h = File.OpenHandle(Path.Combine(Image, "context"), FileMode.Open, FileAccess.ReadWrite))
+        {
+            var header = ContextReader.ReadHeader(h, RandomAccess.GetLength(h));
+            Assert.NotEqual(0UL, header.VdsoHash);
+            header.VdsoHash ^= 1; // another kernel's vDSO at the same address
+            header.Checksum = ContextChecksum.Compute(h, header);
+            RandomAccess.Write(h, MemoryMarshal.AsBytes(new ReadOnlySpan<ZqHeader>(in header)), 0);
+        }
+        var line = ZhuqueCli.AssertOneLineError(Zhuque("resume", Image), 125);
+        Assert.Contains("vDSO is not the one the program was saved with", line);
+        var report = Zhuque("inspect", Image);
+        Assert.Contains("state:     saved", report.Stdout);
+        Assert.Contains("checksum:  ok", report.Stdout);
+    }
+
     public void Dispose() => _image.Dispose();
 }

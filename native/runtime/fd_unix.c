@@ -1,0 +1,120 @@
+#include "zq.h"
+#include "syscall.h"
+#include <sys/socket.h>
+#include <sys/ioctl.h>
+#include <string.h>
+
+/* A connected Unix socket whose other end the program also holds (a
+ * socketpair, or both ends of a connection to its own listener) comes
+ * back as a pair with the bytes each end had not read yet. arg[3]: the
+ * peer's inode, which the kernel's sock_diag tells; peer: the descriptor
+ * holding it, once every descriptor is saved; data: the unread bytes, for
+ * a datagram or seqpacket socket each message as a uint32 length and its
+ * bytes. The bytes are peeked, not read: a save given up leaves the
+ * program its data. */
+
+#define NETLINK_SOCK_DIAG 4
+#define SOCK_DIAG_BY_FAMILY 20
+#define NLM_F_REQUEST 1
+#define NLMSG_ERROR 2
+#define UDIAG_SHOW_PEER 4
+#define UNIX_DIAG_PEER 2
+
+struct diag_req {
+	uint32_t len;
+	uint16_t type, flags;
+	uint32_t seq, pid;
+	uint8_t family, protocol;
+	uint16_t pad;
+	uint32_t states, ino, show, cookie[2];
+};
+
+struct diag_msg {
+	uint32_t len;
+	uint16_t type, flags;
+	uint32_t seq, pid;
+	uint8_t family, type_, state, pad;
+	uint32_t ino, cookie[2];
+};
+
+static uint32_t peer_inode(uint32_t ino)
+{
+	struct diag_req q = {
+		sizeof q, SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST, 1, 0,
+		AF_UNIX, 0, 0, -1, ino, UDIAG_SHOW_PEER, { -1, -1 },
+	};
+	uint32_t buf[256], peer = 0;
+	struct diag_msg *m = (void *)buf;
+	long n, nl = __syscall(SYS_socket, AF_NETLINK, SOCK_DGRAM|SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	const char *a;
+
+	if (nl < 0) return 0;
+	if (__syscall(SYS_sendto, nl, &q, sizeof q, 0, 0, 0) == sizeof q
+	    && (n = __syscall(SYS_recvfrom, nl, buf, sizeof buf, 0, 0, 0)) > (long)sizeof *m
+	    && m->type == SOCK_DIAG_BY_FAMILY && m->len <= n) {
+		/* Attributes follow: uint16 length (header included), uint16 type. */
+		for (a = (char *)(m + 1); a + 4 <= (char *)buf + m->len; ) {
+			uint16_t alen, atype;
+			memcpy(&alen, a, 2);
+			memcpy(&atype, a + 2, 2);
+			if (alen < 4) break;
+			if (atype == UNIX_DIAG_PEER && alen >= 8) memcpy(&peer, a + 4, 4);
+			a += (alen + 3) & -4;
+		}
+	}
+	__syscall(SYS_close, nl);
+	return peer;
+}
+
+/* Peek every queued message in turn: with SO_PEEK_OFF set, each peek
+ * starts where the last ended. */
+static uint32_t peek_all(int fd, int stream, char *buf, uint32_t cap)
+{
+	int zero = 0, off = -1;
+	uint32_t n = 0, rounds = 0;
+	long r;
+
+	if (__syscall(SYS_setsockopt, fd, SOL_SOCKET, SO_PEEK_OFF, &zero, sizeof zero))
+		return 0;
+	while (n + 4 < cap && rounds++ < 1 << 20) {
+		char *to = stream ? buf + n : buf + n + 4;
+		uint32_t room = stream ? cap - n : cap - n - 4;
+		r = __syscall(SYS_recvfrom, fd, to, room, MSG_PEEK|MSG_DONTWAIT, 0, 0);
+		if (r < 0 || (stream && !r)) break;
+		if (stream) {
+			n += r;
+			continue;
+		}
+		memcpy(buf + n, &(uint32_t){ r }, 4);
+		n += 4 + r;
+		if (!r) break; /* an empty datagram: the peek offset cannot pass it */
+	}
+	__syscall(SYS_setsockopt, fd, SOL_SOCKET, SO_PEEK_OFF, &off, sizeof off);
+	return n;
+}
+
+void __zq_save_unix(struct zq_fd *e)
+{
+	char *buf = (char *)__zq_ctx + ZQ_SCRATCH_OFF;
+	uint32_t n;
+
+	e->arg[3] = peer_inode(e->ino);
+	if (!e->arg[3]) return;
+	n = peek_all(e->fd, e->arg[1] == SOCK_STREAM, buf, ZQ_SCRATCH_SIZE);
+	if (n) __zq_keep(e, buf, n);
+}
+
+void __zq_pair_sockets(void)
+{
+	struct zq_fd *all = ZQ_FDS(__zq_ctx);
+	uint32_t i, j, n = __zq_ctx->fd_count;
+
+	for (i = 0; i < n; i++) {
+		if (all[i].kind != ZQ_FD_SOCKET || all[i].arg[0] != AF_UNIX || !all[i].arg[3])
+			continue;
+		for (j = 0; j < n && all[i].peer < 0; j++)
+			if (all[j].kind == ZQ_FD_SOCKET && all[j].ino == all[i].arg[3]
+			    && all[j].arg[3] == all[i].ino)
+				all[i].peer = all[j].fd;
+	}
+}
