@@ -6,7 +6,7 @@ namespace Zhuque.Tests;
 /// <summary>
 /// `zhuque resume` and `zhuque crash` refusing, as a user meets them: in
 /// order, not an image (119), insecure (120), in use (121), corrupt (122),
-/// not a saved failure (123), the program or its directory changed (124);
+/// not a saved failure (123), the program or its directory changed (118);
 /// each one line on stderr, and the image exactly as it was. None of these
 /// reaches the native shim.
 /// </summary>
@@ -124,28 +124,28 @@ public sealed class ResumeCliTests(Programs programs) : IClassFixture<Programs>,
     }
 
     [Fact]
-    public void AChangedProgramIs124()
+    public void AChangedProgramIs118()
     {
         var image = Saved();
         File.AppendAllText(_tmp["prog"], "x");
-        var line = Refused(image, 124, "resume", image);
+        var line = Refused(image, 118, "resume", image);
         Assert.Equal($"zhuque: {_tmp["prog"]}: the program changed since the image was saved; resuming it would not be safe", line);
     }
 
     [Fact]
-    public void AMissingProgramIs124()
+    public void AMissingProgramIs118()
     {
         var image = Saved();
         File.Delete(_tmp["prog"]);
-        Assert.Contains("is missing", Refused(image, 124, "resume", image));
+        Assert.Contains("is missing", Refused(image, 118, "resume", image));
     }
 
     [Fact]
-    public void AWorkingDirectoryThatIsGoneIs124()
+    public void AWorkingDirectoryThatIsGoneIs118()
     {
         var image = Saved();
         Directory.Delete(_tmp["cwd"]);
-        Assert.Contains($"{_tmp["cwd"]}, is gone", Refused(image, 124, "resume", image));
+        Assert.Contains($"{_tmp["cwd"]}, is gone", Refused(image, 118, "resume", image));
     }
 
     [Fact]

@@ -10,7 +10,7 @@ namespace Zhuque.Launcher.Resume;
 /// its context passes its checksum and every region file is there and long
 /// enough (else 122; a symbolic link among them 120), and the program file
 /// and the working directories of the saved run are still there, the
-/// program byte for byte (else 124). The caller holds the lock; nothing is
+/// program byte for byte (else 118). The caller holds the lock; nothing is
 /// mapped or written.
 /// </summary>
 public sealed record SavedImage(Context Context, Manifest Manifest)
