@@ -83,6 +83,12 @@ public sealed class ImageDirectory : IDisposable
         if (st.Uid != euid)
             throw new ZhuqueException(ReturnCode.ImageInsecure,
                 $"image {path} is owned by uid {st.Uid}, not by you (uid {euid}); refusing to use it");
+        // A sticky, world-writable directory is shared by every user (/tmp,
+        // /dev/shm): changing its mode would break it for all of them.
+        if ((st.Mode & 0x202) == 0x202) // S_ISVTX | S_IWOTH
+            throw new ZhuqueException(ReturnCode.ImageInsecure,
+                $"image {path} is a directory shared by all users (mode {Convert.ToString(st.Mode & 0xFFF, 8)}); " +
+                $"use a directory inside it, such as {System.IO.Path.Combine(path, "zhuque")}");
         if ((st.Mode & 0x12) != 0) // S_IWGRP | S_IWOTH
             throw new ZhuqueException(ReturnCode.ImageInsecure,
                 $"image {path} is group or world writable (mode {Convert.ToString(st.Mode & 0xFFF, 8)}); chmod 700 it");
