@@ -70,7 +70,7 @@ public static class RegionFiles
         if (errno == Libc.ENOENT)
             return new ZhuqueException(ReturnCode.ImageCorrupt, $"image {dir.Path} is corrupt: {BackingFiles.RegionsDirectory}/ is missing");
         // With O_DIRECTORY a symbolic link gives ENOTDIR rather than ELOOP: ask lstat which it was.
-        if (errno == Libc.ELOOP || (errno == Libc.ENOTDIR && Libc.LStat(dir.File(BackingFiles.RegionsDirectory), out var st) == 0 && Libc.IsSymlink(st.Mode)))
+        if (errno == Libc.ELOOP || (errno == Libc.ENOTDIR && Libc.FStatAt(dir.Fd, BackingFiles.RegionsDirectory, out var st, Libc.AT_SYMLINK_NOFOLLOW) == 0 && Libc.IsSymlink(st.Mode)))
             return new ZhuqueException(ReturnCode.ImageInsecure,
                 $"image {dir.Path}: {BackingFiles.RegionsDirectory} is a symbolic link; refusing to use it");
         if (errno == Libc.ENOTDIR)
