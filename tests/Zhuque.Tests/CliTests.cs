@@ -218,8 +218,9 @@ public sealed class CliTests(Programs programs) : IClassFixture<Programs>, IDisp
         ContextBuilder.WriteTypical(Path.Combine(img, "context"), ZqState.Running, pid: 4242);
         using (new Flock(Path.Combine(img, "lock")))
         {
+            // 4242 holds nothing: the pid named is the lock's holder, this test process.
             var line = ZhuqueCli.AssertOneLineError(Zhuque("run", "--fresh", "--image", img, "--", programs.Static), 121);
-            Assert.Equal($"zhuque: image {img} is in use by a running process (pid 4242)", line);
+            Assert.Equal($"zhuque: image {img} is in use by a running process (pid {Environment.ProcessId})", line);
         }
         Assert.True(File.Exists(Path.Combine(img, "context")));
     }
@@ -419,6 +420,25 @@ public sealed class CliTests(Programs programs) : IClassFixture<Programs>, IDisp
         env["XDG_RUNTIME_DIR"] = "relative/dir";
         r = Proc.Run(Repo.Zhuque, ["list"], env);
         Assert.True(r.ExitCode == 0 && r.Stdout == "", r.ToString());
+    }
+
+    [Fact]
+    public void ARaceNamesTheHolderNotThePreviousDeadOne()
+    {
+        // A command that has just taken the lock has not written its context:
+        // the pid there is the previous run's, which has ended.
+        var img = PrivateDir("img");
+        using var ended = System.Diagnostics.Process.Start("true")!;
+        ended.WaitForExit();
+        ContextBuilder.WriteTypical(Path.Combine(img, "context"), ZqState.Exited, pid: ended.Id);
+        using (new Flock(Path.Combine(img, "lock")))
+        {
+            foreach (var args in new[] { new[] { "run", "--image", img, "--", programs.Static }, ["rm", img] })
+            {
+                var line = ZhuqueCli.AssertOneLineError(Zhuque(args), 121);
+                Assert.Equal($"zhuque: image {img} is in use by a running process (pid {Environment.ProcessId})", line);
+            }
+        }
     }
 
     public void Dispose() => _tmp.Dispose();

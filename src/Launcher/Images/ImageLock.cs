@@ -36,16 +36,16 @@ public sealed class ImageLock : IDisposable
 
     static ZhuqueException Busy(ImageDirectory dir)
     {
-        var pid = "unknown";
+        var contextPid = 0;
         try
         {
-            if (ContextFile.Read(dir) is { } context && context.Header.Pid > 0)
-                pid = context.Header.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            contextPid = ContextFile.Read(dir)?.Header.Pid ?? 0;
         }
         catch (ZhuqueException)
         {
             // A context being written by its owner may not read cleanly yet.
         }
+        var pid = LockHolder.Find(dir, contextPid) is { } p ? p.ToString(System.Globalization.CultureInfo.InvariantCulture) : "unknown";
         return new ZhuqueException(ReturnCode.ImageBusy, $"image {dir.Path} is in use by a running process (pid {pid})");
     }
 
