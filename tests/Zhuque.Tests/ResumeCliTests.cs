@@ -119,8 +119,10 @@ public sealed class ResumeCliTests(Programs programs) : IClassFixture<Programs>,
     [Fact]
     public void AnImageWithNoContextIs123()
     {
+        // A first run that ended before the shim made the context: no history yet.
         var image = Saved();
         File.Delete(Path.Combine(image, "context"));
+        SavedImages.WriteManifest(image, SavedImages.ReadManifest(image) with { History = [] });
         Assert.Contains("state none", Refused(image, 123, "resume", image));
     }
 
@@ -225,6 +227,29 @@ public sealed class ResumeCliTests(Programs programs) : IClassFixture<Programs>,
             Assert.Contains("timed out after 0.3 s", line);
             Assert.InRange(clock.ElapsedMilliseconds, 250, 20_000);
         }
+    }
+
+    [Theory]
+    [InlineData("stack")]
+    [InlineData("arena")]
+    [InlineData("brk")]
+    public void AMissingRegionFileIsCorruptWhicheverItIs(string name)
+    {
+        // One rule for every region file: arena and brk, which the shim always
+        // opens, were "cannot open image file arena" (125) from the shim.
+        var image = Saved();
+        File.Delete(Path.Combine(image, "regions", name));
+        Assert.Equal($"zhuque: image {image} is corrupt: regions/{name} is missing", Refused(image, 122, "resume", image));
+    }
+
+    [Fact]
+    public void ADeletedContextOfASavedFailureIsCorruptNotNeverStarted()
+    {
+        var image = Saved();
+        File.Delete(Path.Combine(image, "context"));
+        var line = Refused(image, 122, "resume", image);
+        Assert.Contains("its context is missing, though its history ends with a saved failure", line);
+        Assert.DoesNotContain("never started", line);
     }
 
     public void Dispose() => _tmp.Dispose();
