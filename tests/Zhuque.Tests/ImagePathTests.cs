@@ -150,5 +150,28 @@ public sealed class ImagePathTests(Programs programs) : IClassFixture<Programs>,
         Assert.Contains("manifest.json is a directory", ZhuqueCli.AssertOneLineError(Zhuque("run", "--image", image, "--", programs.Static), 122));
     }
 
+    [Fact]
+    public void AFilesystemThatCannotHoldTheArenaIsOneClearLine()
+    {
+        // ext4 with 1 KiB blocks: its largest file is 16 GiB, the arena 8 TiB (sparse).
+        Assert.True(Environment.UserName == "root", "this test mounts a loop filesystem and needs root");
+        var disk = _tmp["ext4.img"];
+        var mount = Directory.CreateDirectory(_tmp["mnt"]).FullName;
+        Proc.Check("truncate", "-s", "64M", disk);
+        Proc.Check("mkfs.ext4", "-q", "-b", "1024", disk);
+        Proc.Check("mount", "-o", "loop", disk, mount);
+        try
+        {
+            var image = Path.Combine(mount, "img");
+            var line = ZhuqueCli.AssertOneLineError(Zhuque("run", "--image", image, "--", programs.Static), 125);
+            Assert.Contains($"the filesystem of {image} cannot hold the image's 8 TiB sparse arena file", line);
+            Assert.Equal(["lock", "zhuque.log"], Directory.EnumerateFileSystemEntries(image).Select(Path.GetFileName).Order());
+        }
+        finally
+        {
+            Proc.Run("umount", ["-l", mount]);
+        }
+    }
+
     public void Dispose() => _tmp.Dispose();
 }

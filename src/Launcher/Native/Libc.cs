@@ -24,6 +24,7 @@ public static partial class Libc
     public const int O_NOFOLLOW = 0x20000;
     public const int O_CLOEXEC = 0x80000;
     public const int O_PATH = 0x200000;
+    public const int O_TMPFILE = 0x410000; // __O_TMPFILE | O_DIRECTORY
 
     public const int AT_FDCWD = -100;
     public const int AT_SYMLINK_NOFOLLOW = 0x100;
@@ -52,6 +53,7 @@ public static partial class Libc
     public const int EISDIR = 21;
     public const int ELOOP = 40;
 
+    public const int EFBIG = 27;
     public const int ENOSPC = 28;
     public const int EDQUOT = 122;
 
@@ -103,6 +105,9 @@ public static partial class Libc
 
     [LibraryImport(Lib, EntryPoint = "readlinkat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static unsafe partial nint ReadLinkAt(int dirfd, string path, byte* buffer, nuint size);
+
+    [LibraryImport(Lib, EntryPoint = "ftruncate", SetLastError = true)]
+    public static partial int FTruncate(int fd, long length);
 
     [LibraryImport(Lib, EntryPoint = "access", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int Access(string path, int mode);
