@@ -68,7 +68,8 @@ public sealed class ImageDirectory : IDisposable
             throw new ZhuqueException(ReturnCode.UsageOrInternal, $"{what} is an empty string; give a directory");
         if (path.Contains('\0'))
             throw new ZhuqueException(ReturnCode.UsageOrInternal, $"{what} holds a NUL character");
-        return System.IO.Path.GetFullPath(path);
+        path = System.IO.Path.GetFullPath(path);
+        return path.Length > 1 ? path.TrimEnd('/') : path;
     }
 
     static ImageDirectory Open(string path, bool create)
