@@ -3,18 +3,20 @@ namespace Zhuque.Launcher;
 /// <summary>
 /// zhuque's own exit codes. Besides these, `run` returns the program's own
 /// status, or 128+N when signal N killed it (the shell's convention), so
-/// zhuque's codes sit just below 125 where programs rarely go. Documented
+/// zhuque's codes sit just below 125 where programs rarely go, and none is
+/// 124, which timeout(1) returns when it times out: a script running
+/// `timeout 60 zhuque resume X` can tell a refusal from a hang. Documented
 /// in docs/cli.md; keep the two together.
 /// </summary>
 public enum ReturnCode
 {
     Success = 0,
+    ProgramChanged = 118,   // resume: the program file or the working directory is not what was saved
     NotAnImage = 119,       // not a Zhuque image, or no image there
     ImageInsecure = 120,    // owner, mode or symlink make the directory unsafe to use
     ImageBusy = 121,        // another process holds IMAGE/lock
     ImageCorrupt = 122,     // bad magic or ABI version, truncated context, unreadable manifest
     ImageNeedsFresh = 123,  // holds a run that must not be overwritten silently; or not the state the verb needs
-    ProgramChanged = 124,   // resume: the program file or the working directory is not what was saved
     UsageOrInternal = 125,  // bad command line, or zhuque itself failed
     CannotExecute = 126,    // the program exists but cannot be run under Zhuque
     NotFound = 127,         // the program does not exist

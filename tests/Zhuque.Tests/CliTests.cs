@@ -218,8 +218,9 @@ public sealed class CliTests(Programs programs) : IClassFixture<Programs>, IDisp
         ContextBuilder.WriteTypical(Path.Combine(img, "context"), ZqState.Running, pid: 4242);
         using (new Flock(Path.Combine(img, "lock")))
         {
+            // 4242 holds nothing: the pid named is the lock's holder, this test process.
             var line = ZhuqueCli.AssertOneLineError(Zhuque("run", "--fresh", "--image", img, "--", programs.Static), 121);
-            Assert.Equal($"zhuque: image {img} is in use by a running process (pid 4242)", line);
+            Assert.Equal($"zhuque: image {img} is in use by a running process (pid {Environment.ProcessId})", line);
         }
         Assert.True(File.Exists(Path.Combine(img, "context")));
     }
@@ -370,6 +371,74 @@ public sealed class CliTests(Programs programs) : IClassFixture<Programs>, IDisp
         Assert.Contains("faulted", line);
         // And inspect finds it by that name.
         Assert.Equal(0, Zhuque("inspect", "alpha").ExitCode);
+    }
+
+    [Theory]
+    [InlineData("--image")]
+    [InlineData("--fail-after")]
+    public void AnOptionFollowedByDashDashLacksItsValue(string option)
+    {
+        // Not "--: program not found": the option swallowed the "--".
+        var line = ZhuqueCli.AssertOneLineError(Zhuque("run", option, "--", programs.Static), 125);
+        Assert.Equal($"zhuque: option '{option}' needs a value", line);
+    }
+
+    [Fact]
+    public void NoCommandListsEveryCommand()
+    {
+        var line = ZhuqueCli.AssertOneLineError(Zhuque(), 125);
+        Assert.EndsWith("commands: run, resume, crash, inspect, list, rm", line);
+    }
+
+    [Theory]
+    [InlineData("/dev/shm")]
+    [InlineData("/tmp")]
+    public void ASharedSystemDirectoryIsNeverToBeChmodded(string shared)
+    {
+        var line = ZhuqueCli.AssertOneLineError(Zhuque("run", "--image", shared, "--", programs.Static), 120);
+        Assert.DoesNotContain("chmod", line);
+        Assert.Contains("use a directory inside it", line);
+        // Our own group-writable directory still gets the plain advice.
+        var img = PrivateDir("img");
+        File.SetUnixFileMode(img, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupWrite);
+        Assert.Contains("chmod 700", ZhuqueCli.AssertOneLineError(Zhuque("run", "--image", img, "--", programs.Static), 120));
+    }
+
+    [Fact]
+    public void TheDefaultImageRootIsTheRuntimeDirWhenSet()
+    {
+        var runtime = PrivateDir("runtime");
+        var img = Path.Combine(runtime, "zhuque", "images", "alpha");
+        Directory.CreateDirectory(img);
+        File.SetUnixFileMode(img, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        ContextBuilder.WriteTypical(Path.Combine(img, "context"), ZqState.Faulted);
+        var env = new Dictionary<string, string> { ["XDG_STATE_HOME"] = State, ["XDG_RUNTIME_DIR"] = runtime };
+        var r = Proc.Run(Repo.Zhuque, ["list"], env);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.StartsWith("alpha", r.Stdout);
+        // Unset (or relative, as the XDG rule says), the state directory stays the default.
+        env["XDG_RUNTIME_DIR"] = "relative/dir";
+        r = Proc.Run(Repo.Zhuque, ["list"], env);
+        Assert.True(r.ExitCode == 0 && r.Stdout == "", r.ToString());
+    }
+
+    [Fact]
+    public void ARaceNamesTheHolderNotThePreviousDeadOne()
+    {
+        // A command that has just taken the lock has not written its context:
+        // the pid there is the previous run's, which has ended.
+        var img = PrivateDir("img");
+        using var ended = System.Diagnostics.Process.Start("true")!;
+        ended.WaitForExit();
+        ContextBuilder.WriteTypical(Path.Combine(img, "context"), ZqState.Exited, pid: ended.Id);
+        using (new Flock(Path.Combine(img, "lock")))
+        {
+            foreach (var args in new[] { new[] { "run", "--image", img, "--", programs.Static }, ["rm", img] })
+            {
+                var line = ZhuqueCli.AssertOneLineError(Zhuque(args), 121);
+                Assert.Equal($"zhuque: image {img} is in use by a running process (pid {Environment.ProcessId})", line);
+            }
+        }
     }
 
     public void Dispose() => _tmp.Dispose();

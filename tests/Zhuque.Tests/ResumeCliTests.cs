@@ -6,7 +6,7 @@ namespace Zhuque.Tests;
 /// <summary>
 /// `zhuque resume` and `zhuque crash` refusing, as a user meets them: in
 /// order, not an image (119), insecure (120), in use (121), corrupt (122),
-/// not a saved failure (123), the program or its directory changed (124);
+/// not a saved failure (123), the program or its directory changed (118);
 /// each one line on stderr, and the image exactly as it was. None of these
 /// reaches the native shim.
 /// </summary>
@@ -71,10 +71,11 @@ public sealed class ResumeCliTests(Programs programs) : IClassFixture<Programs>,
         var image = Saved();
         using (new Flock(Path.Combine(image, "lock")))
         {
-            Assert.Equal($"zhuque: image {image} is in use by a running process (pid 4242)", Refused(image, 121, "resume", image));
+            // The context's pid 4242 does not hold the lock: its holder, this test process, is named.
+            Assert.Equal($"zhuque: image {image} is in use by a running process (pid {Environment.ProcessId})", Refused(image, 121, "resume", image));
             // The lock is checked before the context is read: a busy image is never called corrupt.
             File.WriteAllText(Path.Combine(image, "context"), "half-written");
-            Assert.Contains("pid unknown", Refused(image, 121, "resume", image));
+            Assert.Contains($"pid {Environment.ProcessId}", Refused(image, 121, "resume", image));
         }
     }
 
@@ -118,34 +119,36 @@ public sealed class ResumeCliTests(Programs programs) : IClassFixture<Programs>,
     [Fact]
     public void AnImageWithNoContextIs123()
     {
+        // A first run that ended before the shim made the context: no history yet.
         var image = Saved();
         File.Delete(Path.Combine(image, "context"));
+        SavedImages.WriteManifest(image, SavedImages.ReadManifest(image) with { History = [] });
         Assert.Contains("state none", Refused(image, 123, "resume", image));
     }
 
     [Fact]
-    public void AChangedProgramIs124()
+    public void AChangedProgramIs118()
     {
         var image = Saved();
         File.AppendAllText(_tmp["prog"], "x");
-        var line = Refused(image, 124, "resume", image);
+        var line = Refused(image, 118, "resume", image);
         Assert.Equal($"zhuque: {_tmp["prog"]}: the program changed since the image was saved; resuming it would not be safe", line);
     }
 
     [Fact]
-    public void AMissingProgramIs124()
+    public void AMissingProgramIs118()
     {
         var image = Saved();
         File.Delete(_tmp["prog"]);
-        Assert.Contains("is missing", Refused(image, 124, "resume", image));
+        Assert.Contains("is missing", Refused(image, 118, "resume", image));
     }
 
     [Fact]
-    public void AWorkingDirectoryThatIsGoneIs124()
+    public void AWorkingDirectoryThatIsGoneIs118()
     {
         var image = Saved();
         Directory.Delete(_tmp["cwd"]);
-        Assert.Contains($"{_tmp["cwd"]}, is gone", Refused(image, 124, "resume", image));
+        Assert.Contains($"{_tmp["cwd"]}, is gone", Refused(image, 118, "resume", image));
     }
 
     [Fact]
@@ -224,6 +227,29 @@ public sealed class ResumeCliTests(Programs programs) : IClassFixture<Programs>,
             Assert.Contains("timed out after 0.3 s", line);
             Assert.InRange(clock.ElapsedMilliseconds, 250, 20_000);
         }
+    }
+
+    [Theory]
+    [InlineData("stack")]
+    [InlineData("arena")]
+    [InlineData("brk")]
+    public void AMissingRegionFileIsCorruptWhicheverItIs(string name)
+    {
+        // One rule for every region file: arena and brk, which the shim always
+        // opens, were "cannot open image file arena" (125) from the shim.
+        var image = Saved();
+        File.Delete(Path.Combine(image, "regions", name));
+        Assert.Equal($"zhuque: image {image} is corrupt: regions/{name} is missing", Refused(image, 122, "resume", image));
+    }
+
+    [Fact]
+    public void ADeletedContextOfASavedFailureIsCorruptNotNeverStarted()
+    {
+        var image = Saved();
+        File.Delete(Path.Combine(image, "context"));
+        var line = Refused(image, 122, "resume", image);
+        Assert.Contains("its context is missing, though its history ends with a saved failure", line);
+        Assert.DoesNotContain("never started", line);
     }
 
     public void Dispose() => _tmp.Dispose();

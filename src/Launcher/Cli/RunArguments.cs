@@ -25,7 +25,13 @@ public static class RunArguments
             if (a.Length > 1 && a[0] == '-')
             {
                 if (withValue.Contains(a))
+                {
+                    // `run --image -- ./prog`: the parser would take "--" for the value
+                    // and then look for a program named "--".
+                    if (i + 1 < args.Length && args[i + 1] == "--")
+                        throw new ZhuqueException(ReturnCode.UsageOrInternal, $"option '{a}' needs a value");
                     i++; // its value follows; --image=DIR carries it along
+                }
                 continue;
             }
             return [.. args[..i], "--", .. args[i..]];

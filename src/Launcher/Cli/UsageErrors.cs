@@ -10,7 +10,7 @@ namespace Zhuque.Launcher.Cli;
 /// </summary>
 public static class UsageErrors
 {
-    const string Commands = "run, resume, crash, inspect, list";
+    const string Commands = "run, resume, crash, inspect, list, rm";
 
     // helpText is what the parser wrote to its HelpWriter: shown only when help or version was asked for.
     public static int Report<T>(ParserResult<T> result, IEnumerable<Error> errors, string helpText, TextWriter stdout, TextWriter stderr)

@@ -51,7 +51,7 @@ public static class ImageOwner
     /// <summary>Whether one of the process's fds is IMAGE/lock (same device and inode).</summary>
     static bool HoldsLockFile(ImageDirectory dir, int pid)
     {
-        var fd = Posix.OpenAt(dir.Fd, ImageFiles.Lock, Libc.O_RDONLY | Libc.O_NOFOLLOW | Libc.O_CLOEXEC);
+        var fd = Posix.OpenAt(dir.Fd, ImageFiles.Lock, Libc.O_RDONLY | Libc.O_NOFOLLOW | Libc.O_CLOEXEC | Libc.O_NONBLOCK);
         if (fd < 0)
             return false;
         Stat lockFile;

@@ -30,28 +30,19 @@ public static class DiskUsage
         return total;
     }
 
-    /// <summary>Data bytes of a whole file, or 0 if it does not exist.</summary>
-    public static long DataBytes(string path)
-    {
-        SafeFileHandle handle;
-        try
-        {
-            handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            return 0;
-        }
-        using (handle)
-            return DataBytes(handle, 0, RandomAccess.GetLength(handle));
-    }
-
-    /// <summary>Data bytes of every file under IMAGE/regions.</summary>
+    /// <summary>Data bytes of every regular file under IMAGE/regions (opened through the image's fd, O_NONBLOCK).</summary>
     public static long RegionsBytes(ImageDirectory dir)
     {
-        var regions = dir.File(ImageFiles.Regions);
+        var regions = dir.Through(ImageFiles.Regions);
         if (!Directory.Exists(regions))
             return 0;
-        return Directory.EnumerateFiles(regions).Sum(DataBytes);
+        long total = 0;
+        foreach (var name in Directory.EnumerateFiles(regions).Select(Path.GetFileName))
+        {
+            using var handle = dir.OpenFile($"{ImageFiles.Regions}/{name}", Libc.O_RDONLY);
+            if (handle is not null)
+                total += DataBytes(handle, 0, RandomAccess.GetLength(handle));
+        }
+        return total;
     }
 }

@@ -19,10 +19,9 @@ public sealed class ImageLock : IDisposable
     /// <summary>The exclusive lock, or null if another process holds it.</summary>
     public static ImageLock? TryAcquire(ImageDirectory dir)
     {
-        var fd = Posix.OpenAt(dir.Fd, ImageFiles.Lock, Libc.O_RDWR | Libc.O_CREAT | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, ImageFiles.FileMode);
-        if (fd < 0)
-            throw new IOException($"{dir.File(ImageFiles.Lock)}: {Libc.Message(-fd)}");
-        var holder = new FileDescriptor(fd);
+        var holder = dir.OpenDescriptor(ImageFiles.Lock, Libc.O_RDWR | Libc.O_CREAT, ImageFiles.FileMode)
+            ?? throw new IOException($"{dir.File(ImageFiles.Lock)}: {Libc.Message(Libc.ENOENT)}");
+        var fd = holder.Number;
         var errno = Posix.Flock(fd, Libc.LOCK_EX | Libc.LOCK_NB);
         if (errno == 0)
             return new ImageLock(holder);
@@ -37,16 +36,16 @@ public sealed class ImageLock : IDisposable
 
     static ZhuqueException Busy(ImageDirectory dir)
     {
-        var pid = "unknown";
+        var contextPid = 0;
         try
         {
-            if (ContextFile.Read(dir) is { } context && context.Header.Pid > 0)
-                pid = context.Header.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            contextPid = ContextFile.Read(dir)?.Header.Pid ?? 0;
         }
         catch (ZhuqueException)
         {
             // A context being written by its owner may not read cleanly yet.
         }
+        var pid = LockHolder.Find(dir, contextPid) is { } p ? p.ToString(System.Globalization.CultureInfo.InvariantCulture) : "unknown";
         return new ZhuqueException(ReturnCode.ImageBusy, $"image {dir.Path} is in use by a running process (pid {pid})");
     }
 
@@ -56,10 +55,10 @@ public sealed class ImageLock : IDisposable
     /// </summary>
     public static bool IsHeld(ImageDirectory dir)
     {
-        var fd = Posix.OpenAt(dir.Fd, ImageFiles.Lock, Libc.O_RDONLY | Libc.O_NOFOLLOW | Libc.O_CLOEXEC);
-        if (fd < 0)
+        using var holder = dir.OpenDescriptor(ImageFiles.Lock, Libc.O_RDONLY);
+        if (holder is null)
             return false;
-        using var holder = new FileDescriptor(fd);
+        var fd = holder.Number;
         var errno = Posix.Flock(fd, Libc.LOCK_SH | Libc.LOCK_NB);
         if (errno == 0)
             Posix.Flock(fd, Libc.LOCK_UN);

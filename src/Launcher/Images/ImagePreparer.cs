@@ -72,24 +72,23 @@ public static class ImagePreparer
 
     static void Discard(ImageDirectory dir, ILogger log)
     {
-        var context = dir.File(ImageFiles.Context);
-        if (File.Exists(context))
+        if (dir.Has(ImageFiles.Context))
         {
-            File.Delete(context);
-            log.Debug("deleted {Path}", context);
+            File.Delete(dir.Through(ImageFiles.Context));
+            log.Debug("deleted {Path}", dir.File(ImageFiles.Context));
         }
-        var regions = dir.File(ImageFiles.Regions);
+        var regions = dir.Through(ImageFiles.Regions);
         if (Directory.Exists(regions))
         {
             Directory.Delete(regions, recursive: true);
-            log.Debug("deleted {Path}", regions);
+            log.Debug("deleted {Path}", dir.File(ImageFiles.Regions));
         }
     }
 
     /// <summary>After a normal exit: the memory is released, the rest of the image stays.</summary>
     public static void ReleaseMemory(ImageDirectory dir, ILogger log)
     {
-        var regions = dir.File(ImageFiles.Regions);
+        var regions = dir.Through(ImageFiles.Regions);
         if (!Directory.Exists(regions))
             return;
         foreach (var file in Directory.EnumerateFiles(regions))

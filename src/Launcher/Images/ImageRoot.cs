@@ -1,13 +1,18 @@
 namespace Zhuque.Launcher.Images;
 
 /// <summary>
-/// Where images go without --image: ${XDG_STATE_HOME:-$HOME/.local/state}/zhuque/images
-/// (the XDG base directory rule: a relative XDG_STATE_HOME is ignored).
+/// Where images go without --image: $XDG_RUNTIME_DIR/zhuque/images when it
+/// is set, a per-user tmpfs where mapped pages are cheapest (docs/benchmarks.md);
+/// else ${XDG_STATE_HOME:-$HOME/.local/state}/zhuque/images. As the XDG base
+/// directory rule says, a relative path in either is ignored.
 /// </summary>
 public static class ImageRoot
 {
     public static string Path(Func<string, string?> getEnv)
     {
+        var runtime = getEnv("XDG_RUNTIME_DIR");
+        if (!string.IsNullOrEmpty(runtime) && System.IO.Path.IsPathRooted(runtime))
+            return System.IO.Path.Combine(runtime, "zhuque", "images");
         var state = getEnv("XDG_STATE_HOME");
         if (string.IsNullOrEmpty(state) || !System.IO.Path.IsPathRooted(state))
         {

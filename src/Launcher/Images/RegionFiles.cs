@@ -8,7 +8,8 @@ namespace Zhuque.Launcher.Images;
 /// Before a saved image is resumed: every backing file its region table
 /// names is a regular file under IMAGE/regions (regions/ itself a real
 /// directory, each file opened with O_NOFOLLOW) and long enough for the
-/// highest offset+length any region uses in it. A symbolic link is refused
+/// highest offset+length any region uses in it; regions/brk and
+/// regions/arena, which the shim always opens, must be there too. A symbolic link is refused
 /// as insecure (120), a missing or short file as corrupt (122); nothing is
 /// mapped or changed.
 /// </summary>
@@ -17,8 +18,10 @@ public static class RegionFiles
     public static void Check(ImageDirectory dir, Context context)
     {
         var needed = Needed(context.Regions);
-        if (needed.Count == 0)
-            return;
+        // The shim opens these whatever the regions use (it reserves their
+        // windows), so they must be there like any other: one rule for all.
+        foreach (var file in AlwaysOpened)
+            needed.TryAdd(file, 0UL);
         var regionsFd = Posix.OpenAt(dir.Fd, BackingFiles.RegionsDirectory,
             Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_NOFOLLOW | Libc.O_CLOEXEC);
         if (regionsFd < 0)
@@ -27,6 +30,8 @@ public static class RegionFiles
         foreach (var (file, length) in needed)
             CheckFile(dir, regions.Number, file, length);
     }
+
+    static readonly ZqFile[] AlwaysOpened = [ZqFile.Brk, ZqFile.Arena];
 
     /// <summary>For each backing file in the image, the length its regions reach (offset + size).</summary>
     public static SortedDictionary<ZqFile, ulong> Needed(IEnumerable<ZqRegion> regions)
@@ -70,7 +75,7 @@ public static class RegionFiles
         if (errno == Libc.ENOENT)
             return new ZhuqueException(ReturnCode.ImageCorrupt, $"image {dir.Path} is corrupt: {BackingFiles.RegionsDirectory}/ is missing");
         // With O_DIRECTORY a symbolic link gives ENOTDIR rather than ELOOP: ask lstat which it was.
-        if (errno == Libc.ELOOP || (errno == Libc.ENOTDIR && Libc.LStat(dir.File(BackingFiles.RegionsDirectory), out var st) == 0 && Libc.IsSymlink(st.Mode)))
+        if (errno == Libc.ELOOP || (errno == Libc.ENOTDIR && Libc.FStatAt(dir.Fd, BackingFiles.RegionsDirectory, out var st, Libc.AT_SYMLINK_NOFOLLOW) == 0 && Libc.IsSymlink(st.Mode)))
             return new ZhuqueException(ReturnCode.ImageInsecure,
                 $"image {dir.Path}: {BackingFiles.RegionsDirectory} is a symbolic link; refusing to use it");
         if (errno == Libc.ENOTDIR)

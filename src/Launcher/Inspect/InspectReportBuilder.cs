@@ -68,7 +68,7 @@ public static class InspectReportBuilder
 
     static long BytesOnDisk(ImageDirectory dir, string relative, ulong offset, ulong size)
     {
-        using var handle = Posix.OpenFileAt(dir.Fd, relative, Libc.O_RDONLY);
+        using var handle = dir.OpenFile(relative, Libc.O_RDONLY);
         if (handle is null || offset > long.MaxValue || size > long.MaxValue)
             return 0; // released after exit, or not created yet
         return DiskUsage.DataBytes(handle, (long)offset, (long)Math.Min(size, (ulong)(long.MaxValue - (long)offset)));

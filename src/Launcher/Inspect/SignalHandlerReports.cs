@@ -49,7 +49,7 @@ public static class SignalHandlerReports
     }
 
     static SafeFileHandle? Open(ImageDirectory dir, ZqFile file) =>
-        BackingFiles.RelativePath(file) is { } relative ? Posix.OpenFileAt(dir.Fd, relative, Libc.O_RDONLY) : null;
+        BackingFiles.RelativePath(file) is { } relative ? dir.OpenFile(relative, Libc.O_RDONLY) : null;
 
     public static SignalHandlerReport Report(SavedDisposition d, ElfSymbols functions)
     {

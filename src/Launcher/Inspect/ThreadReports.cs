@@ -47,7 +47,7 @@ public static class ThreadReports
     }
 
     static Microsoft.Win32.SafeHandles.SafeFileHandle? Open(ImageDirectory dir, ZqFile file) =>
-        BackingFiles.RelativePath(file) is { } relative ? Posix.OpenFileAt(dir.Fd, relative, Libc.O_RDONLY) : null;
+        BackingFiles.RelativePath(file) is { } relative ? dir.OpenFile(relative, Libc.O_RDONLY) : null;
 
     static ThreadReport Report(SavedThread t, ProgramDebugInfo info, ThreadLocator locator)
     {

@@ -23,6 +23,11 @@ public static partial class Libc
     public const int O_DIRECTORY = 0x10000;
     public const int O_NOFOLLOW = 0x20000;
     public const int O_CLOEXEC = 0x80000;
+    public const int O_PATH = 0x200000;
+    public const int O_TMPFILE = 0x410000; // __O_TMPFILE | O_DIRECTORY
+
+    public const int AT_FDCWD = -100;
+    public const int AT_SYMLINK_NOFOLLOW = 0x100;
 
     public const int LOCK_SH = 1;
     public const int LOCK_EX = 2;
@@ -47,6 +52,10 @@ public static partial class Libc
     public const int ENOTDIR = 20;
     public const int EISDIR = 21;
     public const int ELOOP = 40;
+
+    public const int EFBIG = 27;
+    public const int ENOSPC = 28;
+    public const int EDQUOT = 122;
 
     public const uint S_IFMT = 0xF000;
     public const uint S_IFDIR = 0x4000;
@@ -87,6 +96,18 @@ public static partial class Libc
 
     [LibraryImport(Lib, EntryPoint = "mkdir", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int MkDir(string path, uint mode);
+
+    [LibraryImport(Lib, EntryPoint = "mkdirat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int MkDirAt(int dirfd, string path, uint mode);
+
+    [LibraryImport(Lib, EntryPoint = "fstatat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int FStatAt(int dirfd, string path, out Stat buf, int flags);
+
+    [LibraryImport(Lib, EntryPoint = "readlinkat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static unsafe partial nint ReadLinkAt(int dirfd, string path, byte* buffer, nuint size);
+
+    [LibraryImport(Lib, EntryPoint = "ftruncate", SetLastError = true)]
+    public static partial int FTruncate(int fd, long length);
 
     [LibraryImport(Lib, EntryPoint = "access", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int Access(string path, int mode);

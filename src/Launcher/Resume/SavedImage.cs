@@ -10,7 +10,7 @@ namespace Zhuque.Launcher.Resume;
 /// its context passes its checksum and every region file is there and long
 /// enough (else 122; a symbolic link among them 120), and the program file
 /// and the working directories of the saved run are still there, the
-/// program byte for byte (else 124). The caller holds the lock; nothing is
+/// program byte for byte (else 118). The caller holds the lock; nothing is
 /// mapped or written.
 /// </summary>
 public sealed record SavedImage(Context Context, Manifest Manifest)
@@ -19,6 +19,11 @@ public sealed record SavedImage(Context Context, Manifest Manifest)
     {
         var context = ContextFile.Read(dir);
         var manifest = ManifestStore.Read(dir);
+        // Only a run writes history, and every run leaves a context: without
+        // one, the image lost a file, it did not "never start".
+        if (context is null && manifest?.History.LastOrDefault() is { } last)
+            throw new ZhuqueException(ReturnCode.ImageCorrupt, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"image {dir.Path} is corrupt: its context is missing, though its history ends with {Describe(last)}"));
         if (context?.State != ZqState.Saved)
             throw new ZhuqueException(ReturnCode.ImageNeedsFresh, $"image {dir.Path} holds {Holds(context)}, not a saved failure");
         if (!context.ChecksumMatches)
@@ -49,6 +54,10 @@ public sealed record SavedImage(Context Context, Manifest Manifest)
         ZqState.Faulted => "a faulted run (the program crashed itself; zhuque inspect shows where)",
         var s => $"state {ContextFile.StateName(s.Value)}",
     };
+
+    static string Describe(HistoryEntry h) => h.Event == HistoryEvents.Failure
+        ? $"a saved failure ({h.Time:yyyy-MM-ddTHH:mm:ssZ})"
+        : $"'{h.Event}' ({h.Time:yyyy-MM-ddTHH:mm:ssZ})";
 
     static void CheckProgram(Manifest manifest)
     {

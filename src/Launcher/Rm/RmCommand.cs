@@ -17,7 +17,6 @@ namespace Zhuque.Launcher.Rm;
 /// </summary>
 public sealed class RmCommand(string image, bool verbose)
 {
-    const int AT_FDCWD = -100;
     const int AT_REMOVEDIR = 0x200;
 
     public int Execute()
@@ -27,7 +26,7 @@ public sealed class RmCommand(string image, bool verbose)
         {
             using (var dir = ImageDirectory.OpenExisting(ImageRoot.Locate(image)))
             {
-                var foreign = Directory.EnumerateFileSystemEntries(dir.Path)
+                var foreign = Directory.EnumerateFileSystemEntries(dir.Through())
                     .Select(Path.GetFileName)
                     .Where(n => !ImageFiles.All.Contains(n!))
                     .Order(StringComparer.Ordinal)
@@ -37,7 +36,8 @@ public sealed class RmCommand(string image, bool verbose)
                         $"{dir.Path} holds {foreign}, which zhuque did not write; not removing it");
                 using (ImageLock.Acquire(dir))
                     Remove(dir, log);
-                RemoveDirectory(AT_FDCWD, dir.Path, dir.Path);
+                if (dir.RemoveSelf() != 0 && Libc.LastError != Libc.ENOENT)
+                    throw new IOException($"cannot delete {dir.Path}: {Libc.Message(Libc.LastError)}");
                 log.Debug("removed {Image}", dir.Path);
             }
             return (int)ReturnCode.Success;
@@ -55,8 +55,8 @@ public sealed class RmCommand(string image, bool verbose)
         if (regionsFd >= 0)
         {
             using var regions = new FileDescriptor(regionsFd);
-            foreach (var entry in Directory.EnumerateFileSystemEntries(dir.File(BackingFiles.RegionsDirectory)))
-                Unlink(regions.Number, Path.GetFileName(entry), entry);
+            foreach (var entry in Directory.EnumerateFileSystemEntries(dir.Through(BackingFiles.RegionsDirectory)))
+                Unlink(regions.Number, Path.GetFileName(entry), dir.File(Path.Combine(BackingFiles.RegionsDirectory, Path.GetFileName(entry))));
             RemoveDirectory(dir.Fd, BackingFiles.RegionsDirectory, dir.File(BackingFiles.RegionsDirectory));
         }
         // regions/ as a symbolic link (or a file): the link goes, never what it points to.

@@ -37,6 +37,7 @@ public sealed class RunCommand(RunRequest request, string shimPath)
                 return Supervisor.Supervise(dir, resume, saved.Manifest,
                     SupervisedStart.Resume(saved.Context.Header.Failures, request.FailAfter), log);
             }
+            FileSizeProbe.Check(dir);
             var previous = ImagePreparer.Prepare(dir, request.Fresh, log);
             var manifest = NewManifest(previous, program);
             ManifestStore.Write(dir, manifest);

@@ -6,7 +6,7 @@ namespace Zhuque.Launcher.Verbs;
 [Verb("run", HelpText = "Run a program with all of its memory in an image: zhuque run [--image DIR] [--fresh] [--fail-after SECONDS] [--lazy-space] [-v] -- PROG [ARGS...]")]
 public sealed class RunVerb : VerbOptions
 {
-    [Option("image", MetaValue = "DIR", HelpText = "Image directory (default: $XDG_STATE_HOME/zhuque/images/PROG).")]
+    [Option("image", MetaValue = "DIR", HelpText = "Image directory (default: $XDG_RUNTIME_DIR/zhuque/images/PROG, else $XDG_STATE_HOME/zhuque/images/PROG).")]
     public string? Image { get; set; }
 
     [Option("fresh", HelpText = "Discard what the image holds (saved, lost or faulted run) and start over.")]

@@ -24,6 +24,9 @@ public static class SavedImages
         ContextBuilder.Write(Path.Combine(path, "context"), header, ContextBuilder.TypicalRegions,
             threads: state == ZqState.Saved ? [ContextBuilder.Thread(pid, Layout.StackTop - 0x800)] : null);
         ContextBuilder.CreateRegionFiles(path, ContextBuilder.TypicalRegions);
+        // The shim reserves the brk and arena windows whatever the regions use: a run always leaves both.
+        foreach (var name in new[] { "brk", "arena" })
+            File.WriteAllBytes(Path.Combine(path, "regions", name), []);
         ContextBuilder.Store(path, ContextBuilder.TypicalRegions[2], Layout.StackTop - 0x800, new Zhuque.Interpose.Frames.KernelUContext());
         WriteManifest(path, new Manifest(1, program, Sha256(program), [program], cwd, DateTime.UtcNow,
         [
