@@ -98,7 +98,10 @@ public sealed class RealFailureTests(SpinHereProgram spin) : IClassFixture<SpinH
         {
             // Wait until the program runs and holds its image.
             var clock = Stopwatch.StartNew();
-            while (!(File.Exists(Path.Combine(Image, "context")) && Inspect() is var report
+            // The shim creates the context before it writes its header: until then inspect
+            // reads a zero magic and refuses, which is right for a file that is not yet an image.
+            while (!(Zhuque("inspect", "--json", Image) is { ExitCode: 0 } started
+                && JsonDocument.Parse(started.Stdout).RootElement is var report
                 && report.GetProperty("state").GetString() == "running" && report.GetProperty("inUse").GetBoolean()))
             {
                 Assert.True(clock.ElapsedMilliseconds < 30_000, "the program did not start running");
