@@ -9,7 +9,7 @@ namespace Zhuque.Interpose.Image;
 public static class Layout
 {
     [CName("ZQ_MAGIC")] public const ulong Magic = 0x314d494555514857UL; // "WHQUEIM1" little-endian
-    [CName("ZQ_ABI_VERSION")] public const uint AbiVersion = 4;
+    [CName("ZQ_ABI_VERSION")] public const uint AbiVersion = 5;
     [CName("AT_ZHUQUE")] public const ulong AtZhuque = 0x5a51;
 
     [CName("ZQ_SHIM_BASE")] public const ulong ShimBase = 0x0000080000000000UL;
@@ -54,6 +54,18 @@ public enum ZqState : uint
     [CName("ZQ_STATE_EXITED")] Exited = 3,   // normal exit, memory released
     [CName("ZQ_STATE_LOST")] Lost = 4,       // died without a saved context
     [CName("ZQ_STATE_FAULTED")] Faulted = 5, // the program crashed itself
+}
+
+/// <summary>Why a failure was not saved (state lost); lost_errno says more: 0 when a table is at its capacity.</summary>
+[CName("zq_lost")]
+public enum ZqLost : uint
+{
+    [CName("ZQ_LOST_NONE")] None = 0,
+    [CName("ZQ_LOST_TASKS")] Tasks = 1,     // /proc/self/task could not be read
+    [CName("ZQ_LOST_THREADS")] Threads = 2, // the thread table
+    [CName("ZQ_LOST_TIMEOUT")] Timeout = 3, // a thread did not stop in time
+    [CName("ZQ_LOST_FDS")] Fds = 4,         // the descriptor table
+    [CName("ZQ_LOST_SAVE")] Save = 5,       // the save area (pipe bytes, paths, addresses)
 }
 
 [CName("zq_file")]
@@ -212,4 +224,6 @@ public struct ZqHeader
     public int ArenaFd;       // arena_fd: regions/arena, to take its space (fallocate)
     public uint Pad0;         // pad0
     public ulong Xcr0;        // xcr0: the CPU state components (XCR0) the frames hold
+    public uint LostReason;   // lost_reason: enum zq_lost, when a failure was not saved
+    public int LostErrno;     // lost_errno
 }
