@@ -2,9 +2,12 @@
  * a resume waiting in its bind, and counts its SIGPWR handler's calls:
  * one is owed after each resume, never at failure time. Prints "ready",
  * "notified N" at each call, and after SECONDS of running (counted
- * across failures) "no failure, N calls" and exits 0.
+ * across failures) "no failure, N calls" and exits 0. The handler then
+ * works for 5 s, longer than a capture waits for a thread, while a second
+ * thread sleeps: a failure during the handler must stop its thread too.
  *	owed_power PORT SECONDS */
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,11 +22,22 @@ static volatile sig_atomic_t calls;
 static void on_power(int sig)
 {
 	char line[32];
+	struct timespec start, now;
 	int n;
 
 	(void)sig;
 	n = snprintf(line, sizeof line, "notified %d\n", (int)++calls);
 	write(1, line, n);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	do clock_gettime(CLOCK_MONOTONIC, &now);
+	while (now.tv_sec - start.tv_sec < 5);
+}
+
+static void *sleeper(void *arg)
+{
+	(void)arg;
+	for (;;) pause();
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -42,7 +56,10 @@ int main(int argc, char **argv)
 		perror("listen");
 		return 1;
 	}
+	pthread_t t;
+
 	sigaction(SIGPWR, &sa, 0);
+	pthread_create(&t, 0, sleeper, 0);
 	printf("ready\n");
 	fflush(stdout);
 	for (i = 0; i < ticks; i++) nanosleep(&tick, 0);
