@@ -94,7 +94,9 @@ public sealed partial class FullDiskTests(CPrograms programs) : IClassFixture<CP
         Assert.Contains(why, run.Stderr);
         Assert.Contains(why, ZhuqueCli.AssertOneLineError(crash, 117));
         Assert.Contains(why, File.ReadAllText(Path.Combine(image, "zhuque.log")));
-        Assert.Contains("state:     lost", ZhuqueCli.Run(_state.Path, "inspect", image).Stdout);
+        var inspect = ZhuqueCli.Run(_state.Path, "inspect", image).Stdout;
+        Assert.Contains("state:     lost", inspect);
+        Assert.Contains("lost:      the thread table could not grow (ENOSPC: No space left on device)", inspect);
     }
 
     /// <summary>No space for a new image: zhuque says so, and once there is space the same command starts.</summary>

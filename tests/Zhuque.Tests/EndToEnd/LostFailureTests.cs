@@ -42,7 +42,9 @@ public sealed class LostFailureTests(CPrograms programs) : IClassFixture<CProgra
         var line = ZhuqueCli.AssertOneLineError(Cli("crash", image), 117);
         Assert.Contains("the power failure was not saved: the save area (unread pipe bytes, paths, addresses) is full (960 MiB)", line);
         Assert.Equal(117, run.WaitForExit());
-        Assert.Contains("state:     lost", Cli("inspect", image).Stdout);
+        var inspect = Cli("inspect", image).Stdout;
+        Assert.Contains("state:     lost", inspect);
+        Assert.Contains("lost:      the save area (unread pipe bytes, paths, addresses) is full (960 MiB)", inspect);
     }
 
     /// <summary>
