@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <time.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 
 /* Set while a failure is being captured; a resume clears it. */
 hidden volatile int __zq_failing;
@@ -170,6 +171,18 @@ static int make_room_for_threads(int pid, int self)
 	return 0;
 }
 
+/* The capture opens /proc/self/task, /proc/self/fd and the image's
+ * files: a program at its soft descriptor limit must not lose its failure
+ * for want of a descriptor. The process dies after the save anyway. */
+static void allow_descriptors(void)
+{
+	struct { uint64_t cur, max; } lim;
+
+	if (__syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, 0, &lim) || lim.cur >= lim.max) return;
+	lim.cur = lim.max;
+	__syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, &lim, 0);
+}
+
 static _Noreturn void coordinate(void *uc, int sig)
 {
 	struct zq_header *h = __zq_ctx;
@@ -177,6 +190,7 @@ static _Noreturn void coordinate(void *uc, int sig)
 	int pid = __syscall(SYS_getpid), self = __syscall(SYS_gettid);
 	int left;
 
+	allow_descriptors();
 	if (!make_room_for_threads(pid, self)) record(uc, sig);
 	while (!h->lost_reason) {
 		uint64_t t = now(CLOCK_MONOTONIC);
