@@ -8,6 +8,7 @@
 #include <time.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 
 /* Set while a failure is being captured; a resume clears it. */
 hidden volatile int __zq_failing;
@@ -39,6 +40,16 @@ static void save_altstack(struct zq_thread *t)
 	t->ss_flags = ss.ss_flags & ~SS_ONSTACK;
 }
 
+/* The first reason a failure cannot be saved wins; the header keeps it
+ * for the launcher to say why the failure was lost. */
+static void lose(uint32_t reason, int err)
+{
+	struct zq_header *h = __zq_ctx;
+
+	if (a_cas((volatile int *)&h->lost_reason, 0, reason)) return;
+	h->lost_errno = err;
+}
+
 /* The kernel pushed this thread's registers, FP state and mask as a
  * signal frame on its own stack, which is image memory: recording where
  * it is, and the thread pointer the frame does not hold, is the save. */
@@ -48,7 +59,10 @@ static int record(void *uc, int sig)
 	uint32_t i = a_fetch_add((volatile int *)&h->thread_count, 1);
 	struct zq_thread *t = ZQ_THREADS(h) + i;
 
-	if (i >= h->thread_cap) return -1;
+	if (i >= h->thread_cap) {
+		lose(ZQ_LOST_THREADS, 0);
+		return -1;
+	}
 	t->tid = t->mem_tid = __syscall(SYS_gettid);
 	t->tp = (uint64_t)__pthread_self();
 	t->frame = (uint64_t)uc;
@@ -91,14 +105,15 @@ static void stop_one(uint64_t tid, int dir, void *arg)
 }
 
 /* Signal every thread of the process that has not been captured yet and
- * return how many there are. The kernel's task list is the truth: it also
+ * return how many there are (or a negative errno). The kernel's task list is the truth: it also
  * holds threads being created, which musl's list does not yet. */
 static int stop_others(int pid, int self, int send)
 {
 	struct stopping st = { pid, self, send, 0 };
 
-	if (__zq_each_number("/proc/self/task", stop_one, &st)) return -1;
-	return st.left;
+	long r = __zq_each_number("/proc/self/task", stop_one, &st);
+
+	return r ? r : st.left;
 }
 
 static void pause_briefly(void)
@@ -119,7 +134,9 @@ static void sync_image(void)
 	for (i = 0; i < h->region_count; i++)
 		if (r[i].file != ZQ_FILE_PROGRAM && (r[i].prot & PROT_WRITE))
 			__syscall(SYS_msync, r[i].start, r[i].end - r[i].start, MS_SYNC);
-	__syscall(SYS_msync, ZQ_CONTEXT_ADDR, ZQ_THREADS_OFF + h->thread_count * sizeof(struct zq_thread), MS_SYNC);
+	/* The context up to the end of the save area: the descriptor table
+	 * and the bytes it names are as much a part of the image. */
+	__syscall(SYS_msync, ZQ_CONTEXT_ADDR, ZQ_PAGE_UP(h->save_off + h->save_len), MS_SYNC);
 	h->sync_ns = now(CLOCK_MONOTONIC) - t0;
 }
 
@@ -144,9 +161,28 @@ static int make_room_for_threads(int pid, int self)
 	static uint64_t taken = ZQ_RESERVE_CHUNK;
 	int n = stop_others(pid, self, 0);
 
-	if (n < 0) return -1;
-	return __zq_reserve_table(ZQ_THREADS_OFF, &taken,
-		(n + 64) * (uint64_t)sizeof(struct zq_thread)) ? -1 : 0;
+	if (n < 0) {
+		lose(ZQ_LOST_TASKS, -n);
+		return -1;
+	}
+	if (__zq_reserve_table(ZQ_THREADS_OFF, &taken,
+	    (n + 64) * (uint64_t)sizeof(struct zq_thread))) {
+		lose(ZQ_LOST_THREADS, __zq_space_error);
+		return -1;
+	}
+	return 0;
+}
+
+/* The capture opens /proc/self/task, /proc/self/fd and the image's
+ * files: a program at its soft descriptor limit must not lose its failure
+ * for want of a descriptor. The process dies after the save anyway. */
+static void allow_descriptors(void)
+{
+	struct { uint64_t cur, max; } lim;
+
+	if (__syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, 0, &lim) || lim.cur >= lim.max) return;
+	lim.cur = lim.max;
+	__syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, &lim, 0);
 }
 
 static _Noreturn void coordinate(void *uc, int sig)
@@ -156,20 +192,22 @@ static _Noreturn void coordinate(void *uc, int sig)
 	int pid = __syscall(SYS_getpid), self = __syscall(SYS_gettid);
 	int left;
 
-	if (make_room_for_threads(pid, self) || record(uc, sig))
-		h->state = ZQ_STATE_LOST;
-	while (h->state != ZQ_STATE_LOST) {
+	allow_descriptors();
+	if (!make_room_for_threads(pid, self)) record(uc, sig);
+	while (!h->lost_reason) {
 		uint64_t t = now(CLOCK_MONOTONIC);
 		left = stop_others(pid, self, t >= resend);
 		if (!left) break;
 		if (t >= resend) resend = t + RESEND_NS;
-		if (left < 0 || t - t0 > CAPTURE_TIMEOUT_NS) h->state = ZQ_STATE_LOST;
+		if (left < 0) lose(ZQ_LOST_TASKS, -left);
+		else if (t - t0 > CAPTURE_TIMEOUT_NS) lose(ZQ_LOST_TIMEOUT, 0);
 		else pause_briefly();
 	}
-	if (h->state != ZQ_STATE_LOST) {
-		if (__zq_save_fds()) h->state = ZQ_STATE_LOST;
-	}
-	if (h->state != ZQ_STATE_LOST) {
+	if (!h->lost_reason) __zq_save_fds();
+	if (h->lost_reason) {
+		if (h->thread_count > h->thread_cap) h->thread_count = h->thread_cap;
+		h->state = ZQ_STATE_LOST;
+	} else {
 		if (h->flags & ZQ_FLAG_SYNC) sync_image();
 		h->failures++;
 		h->saved_ns = now(CLOCK_REALTIME);
@@ -185,10 +223,7 @@ static _Noreturn void coordinate(void *uc, int sig)
 
 void __zq_on_power(int sig, siginfo_t *si, void *uc)
 {
-	if (a_swap((volatile int *)&__zq_ctx->pwr_pending, 0)) {
-		__zq_call_app_power(sig, si, uc);
-		return;
-	}
+	(void)si;
 	if (__zq_defer(sig)) return;
 	block_all();
 	if (a_swap(&__zq_failing, 1)) {
@@ -200,9 +235,34 @@ void __zq_on_power(int sig, siginfo_t *si, void *uc)
 	coordinate(uc, sig);
 }
 
+/* The call owed to the program's SIGPWR handler after a resume (resume.c
+ * sends it). It runs as a SIGPWR handler would, except that the runtime's
+ * signals stay open: a failure during the handler stops this thread too. */
+static int owed_power(const siginfo_t *si)
+{
+	return si->si_code == SI_QUEUE && si->si_value.sival_int == ZQ_OWED_POWER
+		&& si->si_pid == __syscall(SYS_getpid);
+}
+
+static void notify(const siginfo_t *si, void *uc)
+{
+	unsigned long m = 1UL << (SIGPWR - 1) | 1UL << (ZQ_SIGSTOP_THREAD - 1);
+	siginfo_t pwr = *si;
+
+	if (!a_swap((volatile int *)&__zq_ctx->pwr_pending, 0)) return;
+	pwr.si_signo = SIGPWR;
+	pwr.si_code = SI_USER;
+	pwr.si_value.sival_int = 0;
+	__syscall(SYS_rt_sigprocmask, SIG_UNBLOCK, &m, 0, _NSIG/8);
+	__zq_call_app_power(SIGPWR, &pwr, uc);
+}
+
 void __zq_on_stop(int sig, siginfo_t *si, void *uc)
 {
-	(void)si;
+	if (!__zq_failing && owed_power(si)) {
+		notify(si, uc);
+		return;
+	}
 	if (!__zq_failing || __zq_defer(sig)) return;
 	block_all();
 	record(uc, sig);

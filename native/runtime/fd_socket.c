@@ -62,8 +62,9 @@ static void save_listener(struct zq_fd *e, const void *addr, unsigned alen)
 	}
 	if (fresh >= 0) __syscall(SYS_close, fresh);
 	first = __zq_save_bytes(&alen32, sizeof alen32);
-	__zq_save_bytes(addr, alen);
-	__zq_save_bytes(o, n * sizeof *o);
+	if (first == (uint64_t)-1 || __zq_save_bytes(addr, alen) == (uint64_t)-1
+	    || __zq_save_bytes(o, n * sizeof *o) == (uint64_t)-1)
+		return; /* the save is short of space, and lost */
 	e->data_off = first;
 	e->data_len = 8 + ((alen + 7) & -8) + n * sizeof *o;
 }

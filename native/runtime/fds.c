@@ -13,15 +13,24 @@
  * Descriptors 0-2 are the resuming launcher's. */
 
 /* Bytes of the descriptor table and of the save area that have their
- * file space (the shim took the first part of each), and whether a save
- * ran out of it: an image that misses a descriptor is not resumable. */
+ * file space (the shim took the first part of each). An image that
+ * misses a descriptor or its bytes is not resumable: the first shortage
+ * is recorded in the header, and the failure is lost with that reason. */
 static uint64_t fds_taken = ZQ_RESERVE_CHUNK, save_taken = ZQ_RESERVE_SAVE;
-static int short_of_space;
 
-static int room(uint64_t *taken, uint64_t base, uint64_t need)
+static void short_of(uint32_t reason, int err)
+{
+	struct zq_header *h = __zq_ctx;
+
+	if (h->lost_reason) return;
+	h->lost_reason = reason;
+	h->lost_errno = err;
+}
+
+static int room(uint64_t *taken, uint64_t base, uint64_t need, uint32_t reason)
 {
 	if (!__zq_reserve_table(base, taken, need)) return 0;
-	short_of_space = 1;
+	short_of(reason, __zq_space_error);
 	return -1;
 }
 
@@ -30,8 +39,11 @@ uint64_t __zq_save_bytes(const void *p, size_t n)
 	struct zq_header *h = __zq_ctx;
 	uint64_t off = h->save_len;
 
-	if (off + n > ZQ_SAVE_SIZE || room(&save_taken, ZQ_SAVE_OFF, off + n))
+	if (off + n > ZQ_SAVE_SIZE) {
+		short_of(ZQ_LOST_SAVE, 0);
 		return -1;
+	}
+	if (room(&save_taken, ZQ_SAVE_OFF, off + n, ZQ_LOST_SAVE)) return -1;
 	memcpy(ZQ_SAVED(h, off), p, n);
 	h->save_len = (off + n + 7) & -8;
 	return off;
@@ -125,8 +137,11 @@ static void save_fd(int fd)
 	long n;
 	int i = 14, d = 1;
 
-	if (h->fd_count >= h->fd_cap
-	    || room(&fds_taken, ZQ_FDS_OFF, (h->fd_count + 1) * (uint64_t)sizeof *e))
+	if (h->fd_count >= h->fd_cap) {
+		short_of(ZQ_LOST_FDS, 0);
+		return;
+	}
+	if (room(&fds_taken, ZQ_FDS_OFF, (h->fd_count + 1) * (uint64_t)sizeof *e, ZQ_LOST_FDS))
 		return;
 	memset(e, 0, sizeof *e);
 	e->fd = fd;
@@ -187,6 +202,7 @@ static void save_one(uint64_t fd, int dir, void *arg)
 int __zq_save_fds(void)
 {
 	struct zq_header *h = __zq_ctx;
+	int r;
 
 	h->fd_count = 0;
 	h->fd_cap = ZQ_FDS_CAP;
@@ -194,9 +210,9 @@ int __zq_save_fds(void)
 	h->save_off = ZQ_SAVE_OFF;
 	h->save_len = 0;
 	save_cwd_umask(h);
-	short_of_space = 0;
-	__zq_each_number("/proc/self/fd", save_one, 0);
+	r = __zq_each_number("/proc/self/fd", save_one, 0);
+	if (r) short_of(ZQ_LOST_FDS, -r);
 	__zq_pair_pipes();
 	__zq_pair_sockets();
-	return short_of_space ? -1 : 0;
+	return h->lost_reason ? -1 : 0;
 }

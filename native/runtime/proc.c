@@ -12,13 +12,14 @@ struct dirent64 {
 
 /* Calls fn for every numeric entry of a /proc directory (tasks, fds),
  * reading it with raw system calls: this runs in a signal handler. The
- * directory's own descriptor is passed so that fn can skip it. */
+ * directory's own descriptor is passed so that fn can skip it. Returns 0,
+ * or the negative errno of the open (EMFILE, say). */
 int __zq_each_number(const char *path, void (*fn)(uint64_t, int, void *), void *arg)
 {
 	char buf[1024];
 	long dir = __syscall(SYS_open, path, O_RDONLY|O_DIRECTORY|O_CLOEXEC), n, off;
 
-	if (dir < 0) return -1;
+	if (dir < 0) return dir;
 	while ((n = __syscall(SYS_getdents64, dir, buf, sizeof buf)) > 0) {
 		for (off = 0; off < n; off += ((struct dirent64 *)(buf + off))->reclen) {
 			const char *s = ((struct dirent64 *)(buf + off))->name;

@@ -9,11 +9,16 @@
  * mapping would have been a SIGBUS. munmap and brk shrinking punch the
  * space back. */
 
+/* The errno behind the last ENOMEM of a reservation, for a failure that
+ * is lost to say why. */
+hidden int __zq_space_error;
+
 static long take(int fd, uint64_t off, uint64_t len)
 {
 	long r = __syscall(SYS_fallocate, fd, FALLOC_FL_KEEP_SIZE, off, len);
 
 	if (r == -EOPNOTSUPP) return 0;
+	if (r) __zq_space_error = -r;
 	if (r == -ENOSPC || r == -EDQUOT || r == -EFBIG) return -ENOMEM;
 	return r;
 }

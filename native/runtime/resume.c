@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <sys/prctl.h>
+#include <string.h>
 
 /* musl keeps kernel thread ids in a few places: the thread's own struct,
  * the owner of the thread list lock, the owner word of every mutex on the
@@ -91,6 +92,23 @@ static void follow(struct zq_header *h)
 	wait_while(&h->resume_go, 0);
 }
 
+/* The program's SIGPWR handler is owed a call after a resume. It is sent
+ * as the runtime's own signal, queued with a mark, never as a SIGPWR: a
+ * pending SIGPWR would merge with a real power failure coming right
+ * after the resume, and that failure would be taken for the call. */
+static void owe_power(int pid)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof si);
+	si.si_signo = ZQ_SIGSTOP_THREAD;
+	si.si_code = SI_QUEUE;
+	si.si_pid = pid;
+	si.si_uid = __syscall(SYS_getuid);
+	si.si_value.sival_int = ZQ_OWED_POWER;
+	__syscall(SYS_rt_sigqueueinfo, pid, ZQ_SIGSTOP_THREAD, &si);
+}
+
 /* The leader lets every thread go at once, once all have fixed their
  * tids: until then no program code runs that could name an old tid. */
 static void lead(struct zq_header *h, uint32_t threads)
@@ -116,7 +134,7 @@ static void lead(struct zq_header *h, uint32_t threads)
 	h->pwr_pending = __zq_app_handles_power();
 	a_store((volatile int *)&h->resume_go, 1);
 	__syscall(SYS_futex, &h->resume_go, FUTEX_WAKE|FUTEX_PRIVATE, 0x7fffffff);
-	if (h->pwr_pending) __syscall(SYS_kill, h->pid, SIGPWR);
+	if (h->pwr_pending) owe_power(h->pid);
 }
 
 static _Noreturn void sigreturn(uint64_t frame)

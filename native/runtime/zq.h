@@ -34,6 +34,7 @@ hidden long __zq_reserve(uint32_t, uint64_t, uint64_t);
 hidden long __zq_reserve_range(uint64_t, uint64_t);
 hidden long __zq_reserve_context(uint64_t, uint64_t);
 hidden long __zq_reserve_table(uint64_t, uint64_t *, uint64_t);
+extern hidden int __zq_space_error;
 
 /* Placement (arena.c and map.c); callers hold the lock. */
 hidden uint64_t __zq_arena_alloc(uint64_t);
@@ -43,7 +44,10 @@ hidden long __zq_place(uint64_t, uint64_t, int, int);
 hidden long __zq_unmap(uint64_t, uint64_t);
 hidden long __zq_punch(uint64_t, uint64_t, uint32_t);
 
-/* Failure and resume (signal.c, failure.c, resume.c). */
+/* Failure and resume (signal.c, failure.c, resume.c). The call of the
+ * program's SIGPWR handler owed after a resume comes as the runtime's
+ * signal with this value (SI_QUEUE), apart from any real SIGPWR. */
+#define ZQ_OWED_POWER 0x5a51504f
 extern hidden volatile int __zq_failing;
 hidden void __zq_install_handlers(void);
 hidden void __zq_reinstall_actions(void);

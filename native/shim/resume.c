@@ -61,7 +61,9 @@ static struct zq_header *map_context(int dir)
 		MAP_SHARED|MAP_FIXED_NOREPLACE, fd, 0);
 	sys(SYS_close, fd, 0, 0);
 	if ((long)h < 0) die(EXIT_SETUP, "cannot map the image context", 0, (long)h);
-	if (h->fd_count > ZQ_FDS_CAP || h->fd_off != ZQ_FDS_OFF || zq_checksum(h) != h->checksum)
+	if (h->fd_count > ZQ_FDS_CAP || h->fd_off != ZQ_FDS_OFF
+	    || h->save_off != ZQ_SAVE_OFF || h->save_len > ZQ_SAVE_SIZE
+	    || zq_checksum(h) != h->checksum)
 		die(EXIT_SETUP, "the image context fails its checksum", 0, 0);
 	return h;
 }

@@ -11,6 +11,8 @@ namespace Zhuque.Launcher;
 public enum ReturnCode
 {
     Success = 0,
+    CrashPending = 116,     // crash: SIGPWR delivered to a stopped program; it is saved when the program continues
+    PowerFailureNotSaved = 117, // run, resume, crash: a power failure came and could not be saved (state lost)
     ProgramChanged = 118,   // resume: the program file or the working directory is not what was saved
     NotAnImage = 119,       // not a Zhuque image, or no image there
     ImageInsecure = 120,    // owner, mode or symlink make the directory unsafe to use

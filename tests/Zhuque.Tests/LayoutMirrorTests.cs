@@ -18,7 +18,7 @@ namespace Zhuque.Tests;
 public sealed partial class LayoutMirrorTests
 {
     static readonly Type[] Structs = [typeof(ZqRegion), typeof(ZqThread), typeof(ZqFd), typeof(ZqEpollItem), typeof(ZqSockopt), typeof(ZqHeader)];
-    static readonly Type[] Enums = [typeof(ZqState), typeof(ZqFile), typeof(ZqThreadState), typeof(ZqFdKind)];
+    static readonly Type[] Enums = [typeof(ZqState), typeof(ZqLost), typeof(ZqFile), typeof(ZqThreadState), typeof(ZqFdKind)];
 
     [Fact]
     public void EveryStructFieldOffsetSizeAndSignednessMatchesC()

@@ -68,6 +68,18 @@ enum zq_state {
 
 /* Backing files of regions, under IMAGE/regions/ (PROGRAM is the program
  * file itself, mapped privately and read-only). */
+/* Why a failure was not saved (state LOST), recorded by the runtime
+ * before it dies, with an errno in lost_errno: 0 when a table is at its
+ * capacity, ENOSPC or EDQUOT when its file could not grow. */
+enum zq_lost {
+	ZQ_LOST_NONE    = 0,
+	ZQ_LOST_TASKS   = 1, /* /proc/self/task could not be read */
+	ZQ_LOST_THREADS = 2, /* the thread table */
+	ZQ_LOST_TIMEOUT = 3, /* a thread did not stop in time */
+	ZQ_LOST_FDS     = 4, /* the descriptor table */
+	ZQ_LOST_SAVE    = 5, /* the save area (pipe bytes, paths, addresses) */
+};
+
 enum zq_file {
 	ZQ_FILE_PROGRAM = 0,
 	ZQ_FILE_DATA    = 1, /* writable PT_LOAD segments */
@@ -205,6 +217,8 @@ struct zq_header {
 	uint64_t xcr0;            /* the CPU state components (XCR0) the frames hold */
 	uint64_t vdso_hash;       /* FNV-1a of the vDSO's bytes at start: another
 	                           * kernel may put another vDSO at that address */
+	uint32_t lost_reason;     /* enum zq_lost, when a failure was not saved */
+	int32_t  lost_errno;
 };
 
 #define ZQ_FLAG_SYNC 1u  /* image on a disk filesystem: msync at failure */
@@ -213,8 +227,8 @@ struct zq_header {
                                * disk is then a SIGBUS, not an ENOMEM) */
 
 /* The checksum of a saved image: FNV-1a (64-bit) over the header, then
- * the region_count regions, the thread_count threads and the fd_count
- * descriptors, as stored. Written last when a failure is saved; only a
+ * the region_count regions, the thread_count threads, the fd_count
+ * descriptors and the save_len bytes of the save area, as stored. Written last when a failure is saved; only a
  * saved image's is meaningful. The words a resume writes before the
  * program runs again count as zero (the checksum field itself, the
  * runtime's descriptor numbers, the resume barrier, each thread's
@@ -246,7 +260,8 @@ static inline uint64_t zq_checksum(const struct zq_header *h)
 		x.mem_tid = 0;
 		sum = zq_fnv(sum, &x, sizeof x);
 	}
-	return zq_fnv(sum, (const char *)h + h->fd_off, (uint64_t)h->fd_count * sizeof(struct zq_fd));
+	sum = zq_fnv(sum, (const char *)h + h->fd_off, (uint64_t)h->fd_count * sizeof(struct zq_fd));
+	return zq_fnv(sum, (const char *)h + h->save_off, h->save_len);
 }
 
 #define ZQ_HEADER(base) ((struct zq_header *)(base))

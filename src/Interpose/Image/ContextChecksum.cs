@@ -6,8 +6,10 @@ namespace Zhuque.Interpose.Image;
 
 /// <summary>
 /// zq_checksum of image.h: FNV-1a (64-bit) over the header, then
-/// region_count regions at region_off, thread_count threads at thread_off
-/// and fd_count descriptors at fd_off, as stored in the context file, with
+/// region_count regions at region_off, thread_count threads at thread_off,
+/// fd_count descriptors at fd_off and the save_len bytes of the save area
+/// at save_off (the pipe bytes, paths and addresses the descriptors name),
+/// as stored in the context file, with
 /// the words a resume writes before the program runs taken as zero (the
 /// checksum, dir_fd, lock_fd, arena_fd, resume_ready, resume_go, and each
 /// thread's mem_tid): a resume cut short leaves an image that resumes.
@@ -15,8 +17,7 @@ namespace Zhuque.Interpose.Image;
 /// runtime writes it last when it saves a failure). From a file the tables
 /// are read in pieces, so a large table costs no more memory than a small
 /// one; the caller has checked them against the file's length
-/// (ContextReader). The bytes a descriptor names in the save area are not
-/// covered: image.h defines the sum without them.
+/// (ContextReader).
 /// </summary>
 public static class ContextChecksum
 {
@@ -33,14 +34,15 @@ public static class ContextChecksum
     /// <summary>True when the stored checksum is the one the contents call for.</summary>
     public static bool Matches(SafeFileHandle handle, ZqHeader header) => Compute(handle, header) == header.Checksum;
 
-    /// <summary>The checksum of tables already read, exactly as stored.</summary>
-    public static ulong Compute(ZqHeader header, ReadOnlySpan<ZqRegion> regions, ReadOnlySpan<ZqThread> threads, ReadOnlySpan<ZqFd> fds)
+    /// <summary>The checksum of tables already read, exactly as stored, and of the save area read from the source.</summary>
+    internal static ulong Compute(ContextSource source, ZqHeader header, ReadOnlySpan<ZqRegion> regions, ReadOnlySpan<ZqThread> threads, ReadOnlySpan<ZqFd> fds)
     {
         var sum = Header(header);
         sum = Fnv(sum, MemoryMarshal.AsBytes(regions));
         foreach (var thread in threads)
             sum = Thread(sum, thread);
-        return Fnv(sum, MemoryMarshal.AsBytes(fds));
+        sum = Fnv(sum, MemoryMarshal.AsBytes(fds));
+        return Table(source, sum, header.SaveOff, header.SaveLen);
     }
 
     internal static ulong Compute(ContextSource source, ZqHeader header)
@@ -48,7 +50,8 @@ public static class ContextChecksum
         var sum = Header(header);
         sum = Table(source, sum, header.RegionOff, (ulong)header.RegionCount * (ulong)Unsafe.SizeOf<ZqRegion>());
         sum = Threads(source, sum, header.ThreadOff, header.ThreadCount);
-        return Table(source, sum, header.FdOff, (ulong)header.FdCount * (ulong)Unsafe.SizeOf<ZqFd>());
+        sum = Table(source, sum, header.FdOff, (ulong)header.FdCount * (ulong)Unsafe.SizeOf<ZqFd>());
+        return Table(source, sum, header.SaveOff, header.SaveLen);
     }
 
     /// <summary>FNV-1a of the header with its checksum and resume-time fields zero.</summary>

@@ -43,7 +43,7 @@ public static class ContextReader
         return new Context(header, regions, threads, cwd, length)
         {
             Descriptors = descriptors,
-            ChecksumMatches = saved && ContextChecksum.Compute(header, regions, threads, fds) == header.Checksum,
+            ChecksumMatches = saved && ContextChecksum.Compute(source, header, regions, threads, fds) == header.Checksum,
         };
     }
 

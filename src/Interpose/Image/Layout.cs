@@ -57,6 +57,18 @@ public enum ZqState : uint
     [CName("ZQ_STATE_FAULTED")] Faulted = 5, // the program crashed itself
 }
 
+/// <summary>Why a failure was not saved (state lost); lost_errno says more: 0 when a table is at its capacity.</summary>
+[CName("zq_lost")]
+public enum ZqLost : uint
+{
+    [CName("ZQ_LOST_NONE")] None = 0,
+    [CName("ZQ_LOST_TASKS")] Tasks = 1,     // /proc/self/task could not be read
+    [CName("ZQ_LOST_THREADS")] Threads = 2, // the thread table
+    [CName("ZQ_LOST_TIMEOUT")] Timeout = 3, // a thread did not stop in time
+    [CName("ZQ_LOST_FDS")] Fds = 4,         // the descriptor table
+    [CName("ZQ_LOST_SAVE")] Save = 5,       // the save area (pipe bytes, paths, addresses)
+}
+
 [CName("zq_file")]
 public enum ZqFile : uint
 {
@@ -215,4 +227,6 @@ public struct ZqHeader
     public uint Pad0;         // pad0
     public ulong Xcr0;        // xcr0: the CPU state components (XCR0) the frames hold
     public ulong VdsoHash;    // vdso_hash: FNV-1a of the vDSO's bytes at start
+    public uint LostReason;   // lost_reason: enum zq_lost, when a failure was not saved
+    public int LostErrno;     // lost_errno
 }

@@ -35,7 +35,7 @@ public sealed class CrashCommand(CrashRequest request, TextWriter output)
             var pid = WaitUntilRunning(dir, clock);
             ImageOwner.SendPowerFailure(dir, pid);
             log.Information("crash: sent SIGPWR to pid {Pid} of {Image}", pid, dir.Path);
-            WaitUntilReleased(dir, clock);
+            WaitUntilReleased(dir, pid, clock);
             return Report(dir, log);
         }
         catch (Exception e)
@@ -77,10 +77,21 @@ public sealed class CrashCommand(CrashRequest request, TextWriter output)
         }
     }
 
-    void WaitUntilReleased(ImageDirectory dir, Stopwatch clock)
+    /// <summary>
+    /// Until the lock is free. A program stopped by SIGSTOP takes no signal
+    /// until it continues: on timeout, that is said apart (the failure is
+    /// not lost, it is pending), with its own code.
+    /// </summary>
+    void WaitUntilReleased(ImageDirectory dir, int pid, Stopwatch clock)
     {
         while (ImageLock.IsHeld(dir))
+        {
+            if (clock.Elapsed >= request.Timeout && StoppedProcess.Read(pid) is { Stopped: true } stopped)
+                throw new ZhuqueException(ReturnCode.CrashPending, stopped.PowerPending
+                    ? $"SIGPWR was delivered to pid {pid} of image {dir.Path} and is pending: the program is stopped; it will be saved when it continues (SIGCONT)"
+                    : $"pid {pid} of image {dir.Path} is stopped while its failure is being saved; it will be saved when it continues (SIGCONT)");
             Sleep(dir, clock, "to be saved");
+        }
     }
 
     void Sleep(ImageDirectory dir, Stopwatch clock, string what)
@@ -94,6 +105,8 @@ public sealed class CrashCommand(CrashRequest request, TextWriter output)
     int Report(ImageDirectory dir, ILogger log)
     {
         var context = ContextFile.Read(dir);
+        if (context is { State: ZqState.Lost } && context.Header.LostReason != (uint)ZqLost.None)
+            throw new ZhuqueException(ReturnCode.PowerFailureNotSaved, LostCapture.Line(context.Header, dir.Path));
         if (context?.State != ZqState.Saved)
         {
             var state = context is null ? "none" : ContextFile.StateName(context.State);

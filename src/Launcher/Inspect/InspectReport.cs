@@ -12,7 +12,8 @@ namespace Zhuque.Launcher.Inspect;
 /// set (or, SignalHandlers null, SignalHandlersUnknown says why they cannot
 /// be known). Checksum, for a
 /// saved image only: "ok" or "MISMATCH" (resume refuses the latter; inspect
-/// shows it all the same). Space, once a context exists: "reserved" (memory
+/// shows it all the same). Lost, for a failure the runtime could not
+/// save: why, as run and crash said it. Space, once a context exists: "reserved" (memory
 /// takes its file space when mapped) or "lazy" (run --lazy-space).
 /// </summary>
 public sealed record InspectReport(
@@ -21,6 +22,7 @@ public sealed record InspectReport(
     string? ProgramSha256,
     string State,
     string? Checksum,
+    string? Lost,
     string? Space,
     bool InUse,
     int? Pid,

@@ -16,6 +16,8 @@ public static class TextReportWriter
         output.WriteLine($"state:     {report.State}{StateNote(report)}");
         if (report.Checksum is { } checksum)
             output.WriteLine($"checksum:  {checksum}");
+        if (report.Lost is { } lost)
+            output.WriteLine($"lost:      {lost}");
         if (report.Space is { } space)
             output.WriteLine($"space:     {(space == "lazy" ? "taken at first store (--lazy-space)" : "reserved when mapped")}");
         if (report.Pid is { } pid)

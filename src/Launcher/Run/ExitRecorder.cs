@@ -57,6 +57,20 @@ public static class ExitRecorder
                 context.LastSaved?.UtcDateTime ?? now, HistoryEvents.Failure, pid, code, DescribeFailure(context.Header, status))));
         }
 
+        if (IsLostCapture(context, status))
+        {
+            // The runtime saw the failure and could not save it (it says
+            // why in the header), or SIGPWR killed the process before the
+            // runtime could take it: never 158, which says "saved".
+            if (context is not null && context.State != ZqState.Lost)
+                ContextWriter.SetState(handle!, ZqState.Lost);
+            var code = (int)ReturnCode.PowerFailureNotSaved;
+            var line = LostCapture.Line(context?.Header, dir.Path);
+            log.Error("{Line}", line);
+            return new RunResult(code, manifest.Append(new HistoryEntry(now, HistoryEvents.Lost, pid, code,
+                $"{LostCapture.Reason(context?.Header ?? default) ?? "not saved"}; {Describe(status)}")));
+        }
+
         if (status.Exited)
         {
             if (context is not null && context.State != ZqState.Exited)
@@ -87,6 +101,11 @@ public static class ExitRecorder
 
         throw new InvalidOperationException($"unexpected wait status 0x{status.Raw:x} of pid {pid}");
     }
+
+    /// <summary>A power failure that came and was not saved: the runtime recorded why, or SIGPWR itself killed the process.</summary>
+    static bool IsLostCapture(Context? context, WaitStatus status) =>
+        (context is { State: ZqState.Lost } && context.Header.LostReason != (uint)ZqLost.None)
+        || (status.Signaled && status.Signal == Signals.SIGPWR);
 
     /// <summary>The status a shell would report: the exit status, or 128+N for signal N.</summary>
     static int Code(WaitStatus status) =>

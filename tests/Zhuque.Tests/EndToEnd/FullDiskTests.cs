@@ -74,6 +74,31 @@ public sealed partial class FullDiskTests(CPrograms programs) : IClassFixture<CP
         Assert.Contains("state:     faulted", inspect.Stdout);
     }
 
+    /// <summary>
+    /// 1,300 threads on a full disk: the thread table's file cannot grow to
+    /// hold them (its first 64 KiB hold about 1,100), so the failure cannot
+    /// be saved. It is lost, said so with the reason by crash and run alike
+    /// (stderr and zhuque.log), and never reported as saved (158).
+    /// </summary>
+    [Fact]
+    public void AFailureWhoseThreadTableCannotGrowIsLostAndSaysWhy()
+    {
+        const string why = "the power failure was not saved: the thread table could not grow (ENOSPC: No space left on device)";
+        var image = _fs["img"];
+        using var run = Zhuque("run", "--image", image, "--", programs.Zhuque("many_threads"), "1300");
+        Assert.Equal("ready 1300", run.ReadLine());
+        _fs.FillUp("pad");
+
+        var crash = ZhuqueCli.Run(_state.Path, "crash", image);
+        Assert.Equal(117, run.WaitForExit());
+        Assert.Contains(why, run.Stderr);
+        Assert.Contains(why, ZhuqueCli.AssertOneLineError(crash, 117));
+        Assert.Contains(why, File.ReadAllText(Path.Combine(image, "zhuque.log")));
+        var inspect = ZhuqueCli.Run(_state.Path, "inspect", image).Stdout;
+        Assert.Contains("state:     lost", inspect);
+        Assert.Contains("lost:      the thread table could not grow (ENOSPC: No space left on device)", inspect);
+    }
+
     /// <summary>No space for a new image: zhuque says so, and once there is space the same command starts.</summary>
     [Fact]
     public void ARunOnAFullDiskIsRefusedAndTheNextOneStarts()

@@ -5,7 +5,8 @@ using Zhuque.Interpose.Image;
 namespace Zhuque.Tests.Fuzz;
 
 /// <summary>
-/// zq_checksum as image.h defines it (resume-time words as zero), computed here apart from
+/// zq_checksum as image.h defines it (resume-time words as zero, the save area's used bytes
+/// included), computed here apart from
 /// ContextChecksum, over a SparseContext. FNV-1a over a zero byte is one
 /// multiplication by the prime, so a hole of n bytes is a multiplication by
 /// prime^n (mod 2^64): a count pushed to its capacity costs no more to hash
@@ -25,6 +26,7 @@ public static class ChecksumModel
             (h.RegionOff, h.RegionCount * (ulong)Unsafe.SizeOf<ZqRegion>()),
             (h.ThreadOff, h.ThreadCount * (ulong)Unsafe.SizeOf<ZqThread>()),
             (h.FdOff, h.FdCount * (ulong)Unsafe.SizeOf<ZqFd>()),
+            (h.SaveOff, h.SaveLen),
         ];
         if (c.Length < Unsafe.SizeOf<ZqHeader>() || tables.Any(t => t.Length > 0 && (t.Offset > (ulong)c.Length || t.Length > (ulong)c.Length - t.Offset)))
             return null;

@@ -95,6 +95,23 @@ public sealed class IntegrityTests(SpinHereProgram spin) : IClassFixture<SpinHer
         Refused(122, "its context fails its checksum");
     }
 
+    /// <summary>
+    /// The save area holds the bytes the descriptors name (here the saved
+    /// working directory): its last used byte, past every check of what it
+    /// means, is still covered by the checksum.
+    /// </summary>
+    [Fact]
+    public void AFlippedSaveAreaByteFailsTheChecksum()
+    {
+        Save();
+        ZqHeader header;
+        using (var h = File.OpenHandle(Path.Combine(Image, "context")))
+            header = ContextReader.ReadHeader(h, RandomAccess.GetLength(h));
+        Assert.True(header.SaveLen > 0, "the save area holds at least the working directory");
+        Flip((long)(header.SaveOff + header.SaveLen - 1));
+        Refused(122, "its context fails its checksum");
+    }
+
     [Fact]
     public void AShrunkRegionFileIs122NamingIt()
     {

@@ -35,6 +35,9 @@ public sealed class LineProcess : IDisposable
         _process.BeginErrorReadLine();
     }
 
+    /// <summary>The process id of the command itself (zhuque, not the program it supervises).</summary>
+    public int Pid => _process.Id;
+
     public string Stderr
     {
         get
@@ -68,6 +71,9 @@ public sealed class LineProcess : IDisposable
         _process.WaitForExit();
         return _process.ExitCode;
     }
+
+    /// <summary>The rest of stdout, once the process has ended.</summary>
+    public string ReadToEnd() => _process.StandardOutput.ReadToEnd();
 
     public void Dispose()
     {
