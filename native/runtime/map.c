@@ -28,6 +28,12 @@ static int reserved(uint64_t a, uint64_t *end)
 	return 0;
 }
 
+int __zq_outside_windows(uint64_t a, uint64_t b)
+{
+	uint64_t e;
+	return !reserved(a, &e) && e >= b;
+}
+
 /* Unmap the kernel's mappings in [a,b) that are not in the table,
  * leaving Zhuque's reserved windows alone. */
 static void unmap_foreign(uint64_t a, uint64_t b)
@@ -59,7 +65,7 @@ static void release(const struct zq_region *x, uint64_t a, uint64_t b)
 {
 	uint64_t e;
 
-	if (x->file != ZQ_FILE_PROGRAM)
+	if (ZQ_IMAGE_FILE(x->file))
 		__zq_punch(a, b - a, x->prot);
 	if (reserved(a, &e))
 		__syscall(SYS_mprotect, a, b - a, PROT_NONE);

@@ -55,6 +55,8 @@ static long remap(uint64_t a, uint64_t oldlen, uint64_t newlen, int flags,
 	    || r[i].end < a + oldlen)
 		return -EFAULT;
 	x = r[i];
+	if (x.file >= ZQ_FILE_MAPPED)
+		return __zq_remap_file(&x, a, oldlen, newlen, flags);
 	if (flags & MREMAP_FIXED) {
 		if ((want & (ZQ_PAGE - 1)) || (want < a + oldlen && a < want + newlen))
 			return -EINVAL;

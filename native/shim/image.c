@@ -70,6 +70,8 @@ struct zq_header *create_context(int dir)
 	h->region_off = ZQ_REGIONS_OFF;
 	h->thread_cap = ZQ_THREADS_CAP;
 	h->thread_off = ZQ_THREADS_OFF;
+	h->map_cap = ZQ_MAPS_CAP;
+	h->map_off = ZQ_MAPS_OFF;
 	return h;
 }
 

@@ -7,7 +7,7 @@ namespace Zhuque.Interpose.Image;
 /// <summary>
 /// zq_checksum of image.h: FNV-1a (64-bit) over the header, then
 /// region_count regions at region_off, thread_count threads at thread_off
-/// and fd_count descriptors at fd_off, as stored in the context file, with
+/// fd_count descriptors at fd_off and map_count mapped files at map_off, as stored in the context file, with
 /// the words a resume writes before the program runs taken as zero (the
 /// checksum, dir_fd, lock_fd, arena_fd, resume_ready, resume_go, and each
 /// thread's mem_tid): a resume cut short leaves an image that resumes.
@@ -34,13 +34,15 @@ public static class ContextChecksum
     public static bool Matches(SafeFileHandle handle, ZqHeader header) => Compute(handle, header) == header.Checksum;
 
     /// <summary>The checksum of tables already read, exactly as stored.</summary>
-    public static ulong Compute(ZqHeader header, ReadOnlySpan<ZqRegion> regions, ReadOnlySpan<ZqThread> threads, ReadOnlySpan<ZqFd> fds)
+    public static ulong Compute(ZqHeader header, ReadOnlySpan<ZqRegion> regions, ReadOnlySpan<ZqThread> threads, ReadOnlySpan<ZqFd> fds,
+        ReadOnlySpan<ZqMapFile> maps = default)
     {
         var sum = Header(header);
         sum = Fnv(sum, MemoryMarshal.AsBytes(regions));
         foreach (var thread in threads)
             sum = Thread(sum, thread);
-        return Fnv(sum, MemoryMarshal.AsBytes(fds));
+        sum = Fnv(sum, MemoryMarshal.AsBytes(fds));
+        return Fnv(sum, MemoryMarshal.AsBytes(maps));
     }
 
     internal static ulong Compute(ContextSource source, ZqHeader header)
@@ -48,7 +50,8 @@ public static class ContextChecksum
         var sum = Header(header);
         sum = Table(source, sum, header.RegionOff, (ulong)header.RegionCount * (ulong)Unsafe.SizeOf<ZqRegion>());
         sum = Threads(source, sum, header.ThreadOff, header.ThreadCount);
-        return Table(source, sum, header.FdOff, (ulong)header.FdCount * (ulong)Unsafe.SizeOf<ZqFd>());
+        sum = Table(source, sum, header.FdOff, (ulong)header.FdCount * (ulong)Unsafe.SizeOf<ZqFd>());
+        return Table(source, sum, header.MapOff, (ulong)header.MapCount * (ulong)Unsafe.SizeOf<ZqMapFile>());
     }
 
     /// <summary>FNV-1a of the header with its checksum and resume-time fields zero.</summary>

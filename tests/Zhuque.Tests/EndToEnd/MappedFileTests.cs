@@ -1,0 +1,89 @@
+using Zhuque.Tests.Support;
+
+namespace Zhuque.Tests.EndToEnd;
+
+/// <summary>
+/// Files a program maps read-only are not in its image: a resume maps them
+/// again from their paths, and refuses (124, one line, the image untouched)
+/// when one changed or is gone.
+/// </summary>
+public sealed class MappedFileTests(CPrograms programs) : IClassFixture<CPrograms>, IDisposable
+{
+    readonly TempDir _tmp = new("/dev/shm");
+
+    string Image => _tmp["img"];
+
+    string MappedFile()
+    {
+        var path = _tmp["data.bin"];
+        File.WriteAllBytes(path, [.. Enumerable.Range(0, 10000).Select(i => (byte)(i * 7))]);
+        return path;
+    }
+
+    ProcResult Zhuque(params string[] args) => ZhuqueCli.Run(_tmp["state"], args);
+
+    void RunUntilSaved(string file, int mib, string failAfter = "0.5")
+    {
+        var r = Zhuque("run", "--image", Image, "--fail-after", failAfter, "--", programs.Zhuque("maps"), file,
+            mib.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.True(r.ExitCode == 158, r.ToString());
+    }
+
+    [Fact]
+    public void AMappedFileComesBackAtResume()
+    {
+        RunUntilSaved(MappedFile(), 1);
+        var r = Zhuque("resume", Image);
+        Assert.True(r.ExitCode == 0 && r.Stdout.EndsWith("PASS\n", StringComparison.Ordinal), r.ToString());
+    }
+
+    [Fact]
+    public void AChangedMappedFileIsRefusedAndTheImageIsLeftAsItWas()
+    {
+        var file = MappedFile();
+        RunUntilSaved(file, 1);
+        // Same size, other bytes: only the modification time tells.
+        var bytes = File.ReadAllBytes(file);
+        bytes[0] ^= 0xff;
+        File.WriteAllBytes(file, bytes);
+        File.SetLastWriteTimeUtc(file, DateTime.UtcNow.AddMinutes(1));
+        var before = ImageHash.Of(Image);
+        var line = ZhuqueCli.AssertOneLineError(Zhuque("resume", Image), 124);
+        Assert.Contains(file, line);
+        Assert.Contains("changed", line);
+        Assert.Equal(before, ImageHash.Of(Image));
+    }
+
+    [Fact]
+    public void AMappedFileThatIsGoneIsRefused()
+    {
+        var file = MappedFile();
+        RunUntilSaved(file, 1);
+        File.Delete(file);
+        var before = ImageHash.Of(Image);
+        var line = ZhuqueCli.AssertOneLineError(Zhuque("resume", Image), 124);
+        Assert.Contains(file, line);
+        Assert.Equal(before, ImageHash.Of(Image));
+    }
+
+    /// <summary>
+    /// The shim checks on its own too, for a file changed after the
+    /// launcher looked: started directly, it refuses with 124 before it
+    /// maps or writes anything.
+    /// </summary>
+    [Fact]
+    public void TheShimRefusesAChangedFileItself()
+    {
+        var file = MappedFile();
+        RunUntilSaved(file, 1);
+        File.AppendAllText(file, "x");
+        var before = ImageHash.Of(Image);
+        var shim = Path.Combine(Repo.Root, "build", "bin", "zhuque-shim");
+        var r = Proc.Run("bash", ["-c", "exec 3<\"$1\" 4<\"$1/lock\"; exec \"$2\" resume 3 4 \"$3\"", "-", Image, shim, programs.Zhuque("maps")]);
+        Assert.True(r.ExitCode == 124, r.ToString());
+        Assert.Contains($"a file the program mapped changed since the image was saved: {file}", r.Stderr);
+        Assert.Equal(before, ImageHash.Of(Image));
+    }
+
+    public void Dispose() => _tmp.Dispose();
+}
