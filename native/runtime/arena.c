@@ -1,4 +1,6 @@
 #include "zq.h"
+#include "syscall.h"
+#include <errno.h>
 
 /* Anonymous memory is carved from one sparse arena file mapped over
  * [ZQ_ARENA_BASE, +ZQ_ARENA_SIZE) with PROT_NONE. A region's file offset
@@ -42,5 +44,29 @@ uint64_t __zq_arena_alloc(uint64_t len)
 			if (r[i].end > a) a = r[i].end;
 		}
 	}
+	return 0;
+}
+
+/* The arena file is as long as the highest page ever made accessible,
+ * rounded up to a step, so that ls, tar and cp see about what is used
+ * rather than 8 TiB. A page past the end of a shared file mapping is a
+ * SIGBUS, so the file grows before a range becomes accessible, and never
+ * shrinks. The length lives in .data, which is image memory: at resume
+ * it is the file's again. */
+#define ARENA_STEP 0x100000ULL
+
+static uint64_t arena_len;
+
+long __zq_arena_grow(uint64_t a, uint64_t b)
+{
+	const uint64_t lo = ZQ_ARENA_BASE, hi = ZQ_ARENA_BASE + ZQ_ARENA_SIZE;
+	uint64_t need;
+
+	if (b > hi) b = hi;
+	if (a < lo) a = lo;
+	if (a >= b || b - lo <= arena_len) return 0;
+	need = (b - lo + ARENA_STEP - 1) & -ARENA_STEP;
+	if (__syscall(SYS_ftruncate, __zq_ctx->arena_fd, need)) return -ENOMEM;
+	arena_len = need;
 	return 0;
 }

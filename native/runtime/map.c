@@ -152,7 +152,8 @@ long __zq_place(uint64_t a, uint64_t len, int prot, int flags)
 		if (r) return r;
 	}
 	if (window(&x)) {
-		r = __syscall(SYS_mprotect, a, len, prot);
+		r = prot ? __zq_arena_grow(a, a + len) : 0;
+		if (!r) r = __syscall(SYS_mprotect, a, len, prot);
 	} else if (!reserved(a, &e) && e >= a + len) {
 		x.file = ZQ_FILE_FIXED;
 		x.offset = a;

@@ -33,7 +33,8 @@ long __zq_mprotect(void *addr, size_t len, int prot)
 		/* A recorded file mapping is mapped again from its file at
 		 * resume: a store into it would be lost, so it stays read-only. */
 		r = -EACCES;
-	} else if (!(r = prot ? __zq_reserve_range(a, b) : 0)) {
+	} else if (!(r = prot ? __zq_arena_grow(a, b) : 0)
+	           && !(r = prot ? __zq_reserve_range(a, b) : 0)) {
 		r = __syscall(SYS_mprotect, addr, len, prot);
 		if (!r) r = __zq_region_protect(a, b, prot);
 	}

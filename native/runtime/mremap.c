@@ -36,7 +36,8 @@ static long grow_in_place(const struct zq_region *x, uint64_t a,
 	y.offset += x->end - x->start;
 	y.start = x->end;
 	y.end = a + newlen;
-	if (y.prot && __zq_reserve(y.file, y.offset, y.end - y.start))
+	if (y.prot && (__zq_arena_grow(y.start, y.end)
+	    || __zq_reserve(y.file, y.offset, y.end - y.start)))
 		return -ENOMEM;
 	if (__syscall(SYS_mprotect, y.start, y.end - y.start, y.prot))
 		return -ENOMEM;

@@ -5,7 +5,8 @@ namespace Zhuque.Tests.EndToEnd;
 /// <summary>
 /// Files a program maps read-only are not in its image: a resume maps them
 /// again from their paths, and refuses (124, one line, the image untouched)
-/// when one changed or is gone.
+/// when one changed or is gone. And the arena file's length follows the
+/// memory handed out, not its 8 TiB window.
 /// </summary>
 public sealed class MappedFileTests(CPrograms programs) : IClassFixture<CPrograms>, IDisposable
 {
@@ -83,6 +84,17 @@ public sealed class MappedFileTests(CPrograms programs) : IClassFixture<CProgram
         Assert.True(r.ExitCode == 124, r.ToString());
         Assert.Contains($"a file the program mapped changed since the image was saved: {file}", r.Stderr);
         Assert.Equal(before, ImageHash.Of(Image));
+    }
+
+    [Fact]
+    public void TheArenaFileIsAsLongAsTheMemoryHandedOut()
+    {
+        // Filled in well under a second, and held two more.
+        RunUntilSaved("-", 64, "1.2");
+        var length = new FileInfo(Path.Combine(Image, "regions", "arena")).Length;
+        Assert.InRange(length, 64L << 20, 72L << 20);
+        var r = Zhuque("resume", Image);
+        Assert.True(r.ExitCode == 0 && r.Stdout.EndsWith("PASS\n", StringComparison.Ordinal), r.ToString());
     }
 
     public void Dispose() => _tmp.Dispose();
