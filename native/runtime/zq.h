@@ -44,6 +44,7 @@ hidden long __zq_unmap(uint64_t, uint64_t);
 hidden long __zq_punch(uint64_t, uint64_t, uint32_t);
 hidden int __zq_outside_windows(uint64_t, uint64_t);
 hidden long __zq_arena_grow(uint64_t, uint64_t);
+hidden void __zq_arena_freed(uint64_t, uint64_t);
 
 /* Files the program mapped read-only (mapfile.c); callers hold the lock
  * but for __zq_map_file, which takes it. */

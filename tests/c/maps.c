@@ -1,5 +1,6 @@
-/* maps FILE MIB: maps FILE read-only (unless "-"), fills MIB MiB of
- * anonymous mmap (image memory in the arena), then runs about two seconds (a failure comes in that
+/* maps FILE MIB [CHURN]: maps FILE read-only (unless "-"), fills MIB MiB
+ * of anonymous mmap (image memory in the arena), maps and unmaps 1 MiB
+ * CHURN times, then runs about two seconds (a failure comes in that
  * time) and checks both. For MappedFileTests. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +39,12 @@ int main(int argc, char **argv)
 	}
 	if (mem == MAP_FAILED) { perror("mmap"); return 2; }
 	for (i = 0; i < mib; i++) mem[i] = (unsigned char)(i * 13);
+	for (i = argc > 3 ? strtoul(argv[3], 0, 10) : 0; i > 0; i--) {
+		unsigned char *p = mmap(0, 1 << 20, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED) { perror("mmap"); return 2; }
+		p[0] = 1;
+		munmap(p, 1 << 20);
+	}
 	printf("ready\n");
 	fflush(stdout);
 	for (i = 0; i < 200; i++) nanosleep(&t, 0);
