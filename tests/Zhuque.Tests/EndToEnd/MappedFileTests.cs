@@ -40,6 +40,27 @@ public sealed class MappedFileTests(CPrograms programs) : IClassFixture<CProgram
     }
 
     [Fact]
+    public void InspectListsTheMappedFileAndItsRegion()
+    {
+        var file = MappedFile();
+        RunUntilSaved(file, 1);
+        var text = Zhuque("inspect", Image);
+        Assert.True(text.ExitCode == 0, text.ToString());
+        Assert.Contains("mapped files: 1", text.Stdout);
+        Assert.Matches($@"r--p {System.Text.RegularExpressions.Regex.Escape(file)} +12288 ", text.Stdout);
+        var json = Zhuque("inspect", "--json", Image);
+        Assert.True(json.ExitCode == 0, json.ToString());
+        using var doc = System.Text.Json.JsonDocument.Parse(json.Stdout);
+        var mapped = Assert.Single(doc.RootElement.GetProperty("mappedFiles").EnumerateArray());
+        Assert.Equal(file, mapped.GetProperty("path").GetString());
+        Assert.False(mapped.GetProperty("shared").GetBoolean());
+        Assert.Equal(10000, mapped.GetProperty("size").GetInt64());
+        Assert.Equal(0, global::Zhuque.Launcher.Native.Libc.StatPath(file, out var st));
+        Assert.Equal(st.Ino, mapped.GetProperty("inode").GetUInt64());
+        Assert.Contains(doc.RootElement.GetProperty("regions").EnumerateArray(), r => r.GetProperty("file").GetString() == file);
+    }
+
+    [Fact]
     public void AChangedMappedFileIsRefusedAndTheImageIsLeftAsItWas()
     {
         var file = MappedFile();
