@@ -1,6 +1,7 @@
 /* Files mapped read-only, shared and private, with a hole unmapped in
- * the middle of one and a page made PROT_NONE and back: each comes back
- * at its address with its contents, and cannot be made writable. */
+ * the middle of one, a page made PROT_NONE and back, and one grown by
+ * mremap (which may move it): each comes back at its address with its
+ * contents, and cannot be made writable. */
 #include "check.h"
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -29,8 +30,11 @@ int main(int argc, char **argv)
 	CHECK(write(fd, data, sizeof data) == sizeof data, "write: %s", strerror(errno));
 	unsigned char *s = mmap(0, sizeof data, PROT_READ, MAP_SHARED, fd, 0);
 	unsigned char *p = mmap(0, 4 * PAGE, PROT_READ, MAP_PRIVATE, fd, 4 * PAGE);
+	unsigned char *g = mmap(0, 2 * PAGE, PROT_READ, MAP_SHARED, fd, 0);
 	close(fd);
-	CHECK(s != MAP_FAILED && p != MAP_FAILED, "mmap: %s", strerror(errno));
+	CHECK(s != MAP_FAILED && p != MAP_FAILED && g != MAP_FAILED, "mmap: %s", strerror(errno));
+	g = mremap(g, 2 * PAGE, 6 * PAGE, MREMAP_MAYMOVE);
+	CHECK(g != MAP_FAILED, "mremap: %s", strerror(errno));
 	CHECK(munmap(s + 2 * PAGE, PAGE) == 0, "munmap a page: %s", strerror(errno));
 	CHECK(mprotect(p + PAGE, PAGE, PROT_NONE) == 0 && mprotect(p + PAGE, PAGE, PROT_READ) == 0,
 		"mprotect: %s", strerror(errno));
@@ -39,9 +43,12 @@ int main(int argc, char **argv)
 		if (i != 2) CHECK(expected(s + i * PAGE, i), "shared page %zu differs", i);
 	for (i = 0; i < 4; i++)
 		CHECK(expected(p + i * PAGE, i + 4), "private page %zu differs", i);
+	for (i = 0; i < 6; i++)
+		CHECK(expected(g + i * PAGE, i), "remapped page %zu differs", i);
 	CHECK(mprotect(p, PAGE, PROT_READ|PROT_WRITE) == -1 && errno == EACCES,
 		"a recorded file mapping was made writable");
-	CHECK(munmap(s, sizeof data) == 0 && munmap(p, 4 * PAGE) == 0, "munmap: %s", strerror(errno));
+	CHECK(munmap(s, sizeof data) == 0 && munmap(p, 4 * PAGE) == 0 && munmap(g, 6 * PAGE) == 0,
+		"munmap: %s", strerror(errno));
 	unlink(path);
 	return verdict();
 }
