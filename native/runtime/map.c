@@ -76,7 +76,7 @@ static void release(const struct zq_region *x, uint64_t a, uint64_t b)
 long __zq_unmap(uint64_t start, uint64_t end)
 {
 	uint64_t a = start;
-	long r;
+	long ret;
 
 	while (a < end) {
 		struct zq_region *r = ZQ_REGIONS(__zq_ctx), x;
@@ -91,9 +91,9 @@ long __zq_unmap(uint64_t start, uint64_t end)
 		a = x.end < end ? x.end : end;
 		release(&x, next, a);
 	}
-	r = __zq_region_cut(start, end);
-	if (!r) __zq_arena_freed(start, end);
-	return r;
+	ret = __zq_region_cut(start, end);
+	if (!ret) __zq_arena_freed(start, end);
+	return ret;
 }
 
 /* MAP_FIXED outside the window: a sparse file whose offsets are addresses. */
