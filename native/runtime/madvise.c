@@ -30,7 +30,7 @@ long __zq_madvise(void *addr, size_t len, int advice)
 			__syscall(SYS_madvise, a, next - a, advice);
 		if (next == end) break;
 		e = r[i].end < end ? r[i].end : end;
-		if (r[i].file == ZQ_FILE_PROGRAM)
+		if (!ZQ_IMAGE_FILE(r[i].file))
 			__syscall(SYS_madvise, next, e - next, advice);
 		else if (advice == MADV_DONTNEED)
 			discard(&r[i], next, e);

@@ -28,6 +28,12 @@ static int reserved(uint64_t a, uint64_t *end)
 	return 0;
 }
 
+int __zq_outside_windows(uint64_t a, uint64_t b)
+{
+	uint64_t e;
+	return !reserved(a, &e) && e >= b;
+}
+
 /* Unmap the kernel's mappings in [a,b) that are not in the table,
  * leaving Zhuque's reserved windows alone. */
 static void unmap_foreign(uint64_t a, uint64_t b)
@@ -59,7 +65,7 @@ static void release(const struct zq_region *x, uint64_t a, uint64_t b)
 {
 	uint64_t e;
 
-	if (x->file != ZQ_FILE_PROGRAM)
+	if (ZQ_IMAGE_FILE(x->file))
 		__zq_punch(a, b - a, x->prot);
 	if (reserved(a, &e))
 		__syscall(SYS_mprotect, a, b - a, PROT_NONE);
@@ -70,6 +76,7 @@ static void release(const struct zq_region *x, uint64_t a, uint64_t b)
 long __zq_unmap(uint64_t start, uint64_t end)
 {
 	uint64_t a = start;
+	long ret;
 
 	while (a < end) {
 		struct zq_region *r = ZQ_REGIONS(__zq_ctx), x;
@@ -84,7 +91,9 @@ long __zq_unmap(uint64_t start, uint64_t end)
 		a = x.end < end ? x.end : end;
 		release(&x, next, a);
 	}
-	return __zq_region_cut(start, end);
+	ret = __zq_region_cut(start, end);
+	if (!ret) __zq_arena_freed(start, end);
+	return ret;
 }
 
 /* MAP_FIXED outside the window: a sparse file whose offsets are addresses. */
@@ -146,7 +155,8 @@ long __zq_place(uint64_t a, uint64_t len, int prot, int flags)
 		if (r) return r;
 	}
 	if (window(&x)) {
-		r = __syscall(SYS_mprotect, a, len, prot);
+		r = prot ? __zq_arena_grow(a, a + len) : 0;
+		if (!r) r = __syscall(SYS_mprotect, a, len, prot);
 	} else if (!reserved(a, &e) && e >= a + len) {
 		x.file = ZQ_FILE_FIXED;
 		x.offset = a;

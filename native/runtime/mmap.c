@@ -4,13 +4,16 @@
 #include <errno.h>
 
 /* Anonymous memory becomes image memory; file mappings stay the
- * kernel's. MAP_32BIT cannot be honoured by the arena, so it is not
+ * kernel's, and read-only ones are recorded to be mapped again at resume
+ * (mapfile.c). MAP_32BIT cannot be honoured by the arena, so it is not
  * persistent (docs/limitations.md). */
 long __zq_mmap(void *start, size_t len, int prot, int flags, int fd, off_t off)
 {
 	uint64_t a = (uint64_t)start;
 	long r;
 
+	if (__zq_ctx && !(flags & MAP_ANONYMOUS) && !(prot & PROT_WRITE))
+		return __zq_map_file(start, len, prot, flags, fd, off);
 	if (!__zq_ctx || !(flags & MAP_ANONYMOUS) || (flags & MAP_32BIT))
 		return __syscall(SYS_mmap, start, len, prot, flags, fd, off);
 	if (!len) return -EINVAL;

@@ -1,5 +1,6 @@
 #include "zq.h"
 #include "syscall.h"
+#include <sys/mman.h>
 #include <errno.h>
 
 /* True when every page of [a,b) inside the arena is mapped in the table:
@@ -28,7 +29,12 @@ long __zq_mprotect(void *addr, size_t len, int prot)
 	__zq_lock();
 	if (!arena_covered(a, b)) {
 		r = -ENOMEM;
-	} else if (!(r = prot ? __zq_reserve_range(a, b) : 0)) {
+	} else if ((prot & PROT_WRITE) && __zq_maps_file(a, b)) {
+		/* A recorded file mapping is mapped again from its file at
+		 * resume: a store into it would be lost, so it stays read-only. */
+		r = -EACCES;
+	} else if (!(r = prot ? __zq_arena_grow(a, b) : 0)
+	           && !(r = prot ? __zq_reserve_range(a, b) : 0)) {
 		r = __syscall(SYS_mprotect, addr, len, prot);
 		if (!r) r = __zq_region_protect(a, b, prot);
 	}

@@ -36,7 +36,8 @@ static long grow_in_place(const struct zq_region *x, uint64_t a,
 	y.offset += x->end - x->start;
 	y.start = x->end;
 	y.end = a + newlen;
-	if (y.prot && __zq_reserve(y.file, y.offset, y.end - y.start))
+	if (y.prot && (__zq_arena_grow(y.start, y.end)
+	    || __zq_reserve(y.file, y.offset, y.end - y.start)))
 		return -ENOMEM;
 	if (__syscall(SYS_mprotect, y.start, y.end - y.start, y.prot))
 		return -ENOMEM;
@@ -55,6 +56,8 @@ static long remap(uint64_t a, uint64_t oldlen, uint64_t newlen, int flags,
 	    || r[i].end < a + oldlen)
 		return -EFAULT;
 	x = r[i];
+	if (x.file >= ZQ_FILE_MAPPED)
+		return __zq_remap_file(&x, a, oldlen, newlen, flags);
 	if (flags & MREMAP_FIXED) {
 		if ((want & (ZQ_PAGE - 1)) || (want < a + oldlen && a < want + newlen))
 			return -EINVAL;

@@ -43,6 +43,19 @@ hidden int __zq_in_arena(uint64_t, uint64_t);
 hidden long __zq_place(uint64_t, uint64_t, int, int);
 hidden long __zq_unmap(uint64_t, uint64_t);
 hidden long __zq_punch(uint64_t, uint64_t, uint32_t);
+hidden int __zq_outside_windows(uint64_t, uint64_t);
+hidden long __zq_arena_grow(uint64_t, uint64_t);
+hidden void __zq_arena_freed(uint64_t, uint64_t);
+
+/* Files the program mapped read-only (mapfile.c); callers hold the lock
+ * but for __zq_map_file, which takes it. */
+hidden long __zq_map_file(void *, size_t, int, int, int, off_t);
+hidden int __zq_maps_file(uint64_t, uint64_t);
+hidden long __zq_remap_file(const struct zq_region *, uint64_t, uint64_t, uint64_t, int);
+
+/* Memory whose pages are in an image file (not the program's, not a
+ * file the program mapped): munmap and MADV_DONTNEED punch it. */
+#define ZQ_IMAGE_FILE(f) ((f) != ZQ_FILE_PROGRAM && (f) < ZQ_FILE_MAPPED)
 
 /* Failure and resume (signal.c, failure.c, resume.c). The call of the
  * program's SIGPWR handler owed after a resume comes as the runtime's

@@ -70,6 +70,8 @@ struct zq_header *create_context(int dir)
 	h->region_off = ZQ_REGIONS_OFF;
 	h->thread_cap = ZQ_THREADS_CAP;
 	h->thread_off = ZQ_THREADS_OFF;
+	h->map_cap = ZQ_MAPS_CAP;
+	h->map_off = ZQ_MAPS_OFF;
 	return h;
 }
 
@@ -86,10 +88,12 @@ void add_region(struct zq_header *h, uint64_t start, uint64_t end,
 }
 
 /* Reserve a window: the whole backing file mapped PROT_NONE, its pages
- * made accessible as the runtime hands them out. Returns the file. */
-static int reserve(int rdir, const char *name, uint64_t addr, uint64_t size)
+ * made accessible as the runtime hands them out. The arena's file starts
+ * empty and grows as it is used (native/runtime/arena.c), so its
+ * apparent size is not 8 TiB. Returns the file. */
+static int reserve(int rdir, const char *name, uint64_t addr, uint64_t size, uint64_t len)
 {
-	int fd = create_file(rdir, name, size);
+	int fd = create_file(rdir, name, len);
 	void *r = map(addr, size, PROT_NONE,
 		MAP_SHARED|MAP_FIXED_NOREPLACE|MAP_NORESERVE, fd, 0);
 
@@ -100,9 +104,9 @@ static int reserve(int rdir, const char *name, uint64_t addr, uint64_t size)
 /* The runtime keeps the arena open: every mmap takes its space there. */
 void map_windows(struct zq_header *h, int rdir, uint64_t brk)
 {
-	sys(SYS_close, reserve(rdir, "brk", brk, ZQ_BRK_MAX), 0, 0);
+	sys(SYS_close, reserve(rdir, "brk", brk, ZQ_BRK_MAX, ZQ_BRK_MAX), 0, 0);
 	h->brk_start = h->brk_cur = brk;
-	h->arena_fd = move_high(reserve(rdir, "arena", ZQ_ARENA_BASE, ZQ_ARENA_SIZE));
+	h->arena_fd = move_high(reserve(rdir, "arena", ZQ_ARENA_BASE, ZQ_ARENA_SIZE, 0));
 	h->arena_hint = ZQ_ARENA_BASE;
 }
 

@@ -78,7 +78,8 @@ static int reserve(int rdir, const char *name, uint64_t addr, uint64_t size)
 	return fd;
 }
 
-static void map_region(const struct zq_region *r, int rdir, int prog)
+static void map_region(const struct zq_header *h, const struct zq_region *r,
+	int rdir, int prog)
 {
 	uint64_t len = r->end - r->start;
 	long res;
@@ -100,7 +101,9 @@ static void map_region(const struct zq_region *r, int rdir, int prog)
 		sys(SYS_close, fd, 0, 0);
 		break;
 	default:
-		die(EXIT_SETUP, "the image names an unknown region file", 0, 0);
+		if (r->file < ZQ_FILE_MAPPED)
+			die(EXIT_SETUP, "the image names an unknown region file", 0, 0);
+		res = map_file_region(h, r);
 	}
 	if (res < 0) die(EXIT_SETUP, "cannot map a saved region back", 0, res);
 }
@@ -112,7 +115,7 @@ static void map_regions(struct zq_header *h, int rdir, int prog)
 
 	sys(SYS_close, reserve(rdir, "brk", h->brk_start, ZQ_BRK_MAX), 0, 0);
 	h->arena_fd = move_high(reserve(rdir, "arena", ZQ_ARENA_BASE, ZQ_ARENA_SIZE));
-	for (i = 0; i < h->region_count; i++) map_region(&r[i], rdir, prog);
+	for (i = 0; i < h->region_count; i++) map_region(h, &r[i], rdir, prog);
 }
 
 /* Below the frame the thread's stack is free: the kernel pushed the frame
@@ -145,6 +148,7 @@ _Noreturn void resume(int dir, int lock, const char *path, uint64_t *kaux)
 		die(EXIT_SETUP, "the vDSO is not where the saved program expects it (another kernel?)", 0, 0);
 	if (vdso_hash(vdso) != h->vdso_hash)
 		die(EXIT_SETUP, "the vDSO is not the one the program was saved with (another kernel?)", 0, 0);
+	check_mapped_files(h);
 	load_program(&prog, path);
 	if (prog.eh.e_entry != h->entry)
 		die(EXIT_SETUP, "the program is not the one the image was saved from:", path, 0);

@@ -34,6 +34,10 @@ void add_region(struct zq_header *, uint64_t, uint64_t, uint64_t, uint32_t, uint
 void map_windows(struct zq_header *, int, uint64_t);
 void map_stack(struct zq_header *, int);
 
+/* mapfile.c */
+void check_mapped_files(const struct zq_header *);
+long map_file_region(const struct zq_header *, const struct zq_region *);
+
 /* stack.c */
 uint64_t build_stack(struct zq_header *, struct program *, char **, char **, uint64_t *);
 

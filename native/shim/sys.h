@@ -33,6 +33,7 @@ long parse_fd(const char *);
 /* Exit codes shared with the launcher (src/Launcher/ReturnCode.cs). */
 #define EXIT_SETUP   125  /* the image could not be set up */
 #define EXIT_NOEXEC  126  /* the program cannot be loaded */
+#define EXIT_CHANGED 118  /* resume: a file the program mapped changed */
 
 _Noreturn void die(int code, const char *what, const char *name, long err);
 int move_above(int, int);

@@ -17,7 +17,7 @@ namespace Zhuque.Tests;
 /// </summary>
 public sealed partial class LayoutMirrorTests
 {
-    static readonly Type[] Structs = [typeof(ZqRegion), typeof(ZqThread), typeof(ZqFd), typeof(ZqEpollItem), typeof(ZqSockopt), typeof(ZqHeader)];
+    static readonly Type[] Structs = [typeof(ZqRegion), typeof(ZqThread), typeof(ZqFd), typeof(ZqEpollItem), typeof(ZqSockopt), typeof(ZqMapFile), typeof(ZqHeader)];
     static readonly Type[] Enums = [typeof(ZqState), typeof(ZqLost), typeof(ZqFile), typeof(ZqThreadState), typeof(ZqFdKind)];
 
     [Fact]

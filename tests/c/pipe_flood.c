@@ -1,5 +1,5 @@
 /* Fills pipes it holds both ends of with more unread bytes than an
- * image's save area holds (960 MiB): 961 pipes of 1 MiB (pipe-max-size),
+ * image's save area holds (944 MiB): 961 pipes of 1 MiB (pipe-max-size),
  * prints "ready", and waits. A failure now cannot keep the bytes, and
  * must be lost with that reason rather than saved without them. */
 #define _GNU_SOURCE

@@ -47,7 +47,9 @@
 #define ZQ_SCRATCH_OFF   0x0000000003d00000ULL  /* the runtime's work space */
 #define ZQ_SCRATCH_SIZE  0x0000000000300000ULL
 #define ZQ_SAVE_OFF      0x0000000004000000ULL  /* bytes the descriptors name */
-#define ZQ_SAVE_SIZE     0x000000003c000000ULL
+#define ZQ_SAVE_SIZE     0x000000003b000000ULL
+#define ZQ_MAPS_OFF      0x000000003f000000ULL  /* files mapped read-only */
+#define ZQ_MAPS_CAP      (1u << 12)
 
 /* Image memory takes its file space when it is handed out, so a full
  * filesystem is an ENOMEM from mmap or brk, never a SIGBUS on a store.
@@ -88,6 +90,7 @@ enum zq_file {
 	ZQ_FILE_ARENA   = 4, /* anonymous mmaps: offset = addr - ZQ_ARENA_BASE */
 	ZQ_FILE_FIXED   = 5, /* MAP_FIXED outside the window: offset = addr */
 	ZQ_FILE_COUNT   = 6,
+	ZQ_FILE_MAPPED  = 0x100, /* + i: entry i of the mapped-file table */
 };
 
 /* A mapped range, kept sorted by start and merged like kernel VMAs. */
@@ -166,6 +169,21 @@ struct zq_sockopt {
 	int32_t pad;
 };
 
+/* A file the program mapped read-only (mmap of a descriptor without
+ * PROT_WRITE): at resume it is opened by path, checked to be the same
+ * file, unchanged, and mapped again with the same flags. Regions name it
+ * as ZQ_FILE_MAPPED + its index; offsets are the file's. */
+struct zq_mapfile {
+	uint64_t dev;       /* st_dev, st_ino, st_size and st_mtim at mmap */
+	uint64_t ino;
+	uint64_t size;
+	int64_t  mtime_sec;
+	uint64_t mtime_nsec;
+	uint32_t flags;     /* MAP_SHARED or MAP_PRIVATE */
+	uint32_t path_len;
+	char     path[4048]; /* /proc/self/fd's name of the descriptor */
+};
+
 struct zq_header {
 	uint64_t magic;           /* ZQ_MAGIC */
 	uint32_t abi_version;     /* ZQ_ABI_VERSION */
@@ -219,6 +237,9 @@ struct zq_header {
 	                           * kernel may put another vDSO at that address */
 	uint32_t lost_reason;     /* enum zq_lost, when a failure was not saved */
 	int32_t  lost_errno;
+	uint32_t map_count;       /* entries of the mapped-file table */
+	uint32_t map_cap;
+	uint64_t map_off;         /* ZQ_MAPS_OFF */
 };
 
 #define ZQ_FLAG_SYNC 1u  /* image on a disk filesystem: msync at failure */
@@ -228,7 +249,8 @@ struct zq_header {
 
 /* The checksum of a saved image: FNV-1a (64-bit) over the header, then
  * the region_count regions, the thread_count threads, the fd_count
- * descriptors and the save_len bytes of the save area, as stored. Written last when a failure is saved; only a
+ * descriptors, the map_count mapped files and the save_len bytes of the
+ * save area, as stored. Written last when a failure is saved; only a
  * saved image's is meaningful. The words a resume writes before the
  * program runs again count as zero (the checksum field itself, the
  * runtime's descriptor numbers, the resume barrier, each thread's
@@ -261,6 +283,7 @@ static inline uint64_t zq_checksum(const struct zq_header *h)
 		sum = zq_fnv(sum, &x, sizeof x);
 	}
 	sum = zq_fnv(sum, (const char *)h + h->fd_off, (uint64_t)h->fd_count * sizeof(struct zq_fd));
+	sum = zq_fnv(sum, (const char *)h + h->map_off, (uint64_t)h->map_count * sizeof(struct zq_mapfile));
 	return zq_fnv(sum, (const char *)h + h->save_off, h->save_len);
 }
 
@@ -268,6 +291,7 @@ static inline uint64_t zq_checksum(const struct zq_header *h)
 #define ZQ_REGIONS(h) ((struct zq_region *)((char *)(h) + (h)->region_off))
 #define ZQ_THREADS(h) ((struct zq_thread *)((char *)(h) + (h)->thread_off))
 #define ZQ_FDS(h) ((struct zq_fd *)((char *)(h) + (h)->fd_off))
+#define ZQ_MAPS(h) ((struct zq_mapfile *)((char *)(h) + (h)->map_off))
 #define ZQ_SAVED(h, off) ((char *)(h) + (h)->save_off + (off))
 
 #endif

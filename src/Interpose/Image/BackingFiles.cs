@@ -5,10 +5,11 @@ public static class BackingFiles
 {
     public const string RegionsDirectory = "regions";
 
-    /// <summary>regions/NAME, or null for the program file (which is not in the image).</summary>
+    /// <summary>regions/NAME, or null for the program file and files the program mapped (which are not in the image).</summary>
     public static string? RelativePath(ZqFile file) => file switch
     {
         ZqFile.Program => null,
+        >= ZqFile.Mapped => null,
         ZqFile.Data => "regions/data",
         ZqFile.Stack => "regions/stack",
         ZqFile.Brk => "regions/brk",
@@ -17,6 +18,9 @@ public static class BackingFiles
         _ => throw new ArgumentOutOfRangeException(nameof(file), file, "no such backing file"),
     };
 
-    /// <summary>Regions other than the program's text are MAP_SHARED on an image file.</summary>
-    public static bool IsShared(ZqFile file) => file != ZqFile.Program;
+    /// <summary>Regions other than the program's text and the files it mapped are MAP_SHARED on an image file.</summary>
+    public static bool IsShared(ZqFile file) => file is not ZqFile.Program and < ZqFile.Mapped;
+
+    /// <summary>A file the program mapped itself (entry file - Mapped of the context's mapped-file table).</summary>
+    public static bool IsMapped(ZqFile file) => file >= ZqFile.Mapped;
 }

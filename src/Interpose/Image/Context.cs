@@ -16,6 +16,9 @@ public sealed record Context(ZqHeader Header, IReadOnlyList<ZqRegion> Regions, I
 
     public IReadOnlyList<SavedDescriptor> Descriptors { get; init; } = [];
 
+    /// <summary>The files the program mapped read-only; a region names entry i as ZqFile.Mapped + i.</summary>
+    public IReadOnlyList<MappedFile> MappedFiles { get; init; } = [];
+
     public DateTimeOffset? Started => Time(Header.StartedNs);
 
     /// <summary>When the last failure was saved (CLOCK_REALTIME), if one was.</summary>

@@ -7,9 +7,9 @@ namespace Zhuque.Interpose.Image;
 /// <summary>
 /// zq_checksum of image.h: FNV-1a (64-bit) over the header, then
 /// region_count regions at region_off, thread_count threads at thread_off,
-/// fd_count descriptors at fd_off and the save_len bytes of the save area
-/// at save_off (the pipe bytes, paths and addresses the descriptors name),
-/// as stored in the context file, with
+/// fd_count descriptors at fd_off, map_count mapped files at map_off and
+/// the save_len bytes of the save area at save_off (the pipe bytes, paths
+/// and addresses the descriptors name), as stored in the context file, with
 /// the words a resume writes before the program runs taken as zero (the
 /// checksum, dir_fd, lock_fd, arena_fd, resume_ready, resume_go, and each
 /// thread's mem_tid): a resume cut short leaves an image that resumes.
@@ -35,13 +35,15 @@ public static class ContextChecksum
     public static bool Matches(SafeFileHandle handle, ZqHeader header) => Compute(handle, header) == header.Checksum;
 
     /// <summary>The checksum of tables already read, exactly as stored, and of the save area read from the source.</summary>
-    internal static ulong Compute(ContextSource source, ZqHeader header, ReadOnlySpan<ZqRegion> regions, ReadOnlySpan<ZqThread> threads, ReadOnlySpan<ZqFd> fds)
+    internal static ulong Compute(ContextSource source, ZqHeader header, ReadOnlySpan<ZqRegion> regions, ReadOnlySpan<ZqThread> threads, ReadOnlySpan<ZqFd> fds,
+        ReadOnlySpan<ZqMapFile> maps)
     {
         var sum = Header(header);
         sum = Fnv(sum, MemoryMarshal.AsBytes(regions));
         foreach (var thread in threads)
             sum = Thread(sum, thread);
         sum = Fnv(sum, MemoryMarshal.AsBytes(fds));
+        sum = Fnv(sum, MemoryMarshal.AsBytes(maps));
         return Table(source, sum, header.SaveOff, header.SaveLen);
     }
 
@@ -51,6 +53,7 @@ public static class ContextChecksum
         sum = Table(source, sum, header.RegionOff, (ulong)header.RegionCount * (ulong)Unsafe.SizeOf<ZqRegion>());
         sum = Threads(source, sum, header.ThreadOff, header.ThreadCount);
         sum = Table(source, sum, header.FdOff, (ulong)header.FdCount * (ulong)Unsafe.SizeOf<ZqFd>());
+        sum = Table(source, sum, header.MapOff, (ulong)header.MapCount * (ulong)Unsafe.SizeOf<ZqMapFile>());
         return Table(source, sum, header.SaveOff, header.SaveLen);
     }
 

@@ -34,6 +34,7 @@ public static class ContextReader
         var header = ReadHeader(source, length);
         var saved = header.State == (uint)ZqState.Saved;
         var regions = RegionTable.Read(source, header, saved);
+        var maps = ReadTable<ZqMapFile>(source, header.MapOff, header.MapCount);
         var threads = ReadTable<ZqThread>(source, header.ThreadOff, header.ThreadCount);
         var fds = saved ? ReadTable<ZqFd>(source, header.FdOff, header.FdCount) : [];
         var descriptors = saved ? DescriptorTable.Read(source, header, fds) : [];
@@ -43,7 +44,8 @@ public static class ContextReader
         return new Context(header, regions, threads, cwd, length)
         {
             Descriptors = descriptors,
-            ChecksumMatches = saved && ContextChecksum.Compute(source, header, regions, threads, fds) == header.Checksum,
+            MappedFiles = [.. maps.Select(MappedFile.From)],
+            ChecksumMatches = saved && ContextChecksum.Compute(source, header, regions, threads, fds, maps) == header.Checksum,
         };
     }
 
@@ -67,6 +69,7 @@ public static class ContextReader
         CheckTable("region", header.RegionOff, header.RegionCount, header.RegionCap, Unsafe.SizeOf<ZqRegion>(), size, length);
         CheckTable("thread", header.ThreadOff, header.ThreadCount, header.ThreadCap, Unsafe.SizeOf<ZqThread>(), size, length);
         CheckTable("descriptor", header.FdOff, header.FdCount, header.FdCap, Unsafe.SizeOf<ZqFd>(), size, length);
+        CheckTable("mapped-file", header.MapOff, header.MapCount, Layout.MapsCap, Unsafe.SizeOf<ZqMapFile>(), size, length);
         if (header.State == (uint)ZqState.Saved)
             CheckSaved(header, length);
         if (header.CwdLen > 0)
@@ -103,7 +106,8 @@ public static class ContextReader
     {
         if (h.RegionOff != Layout.RegionsOff || h.RegionCap != Layout.RegionsCap
             || h.ThreadOff != Layout.ThreadsOff || h.ThreadCap != Layout.ThreadsCap
-            || h.FdOff != Layout.FdsOff || h.FdCap != Layout.FdsCap || h.SaveOff != Layout.SaveOff)
+            || h.FdOff != Layout.FdsOff || h.FdCap != Layout.FdsCap || h.SaveOff != Layout.SaveOff
+            || h.MapOff != Layout.MapsOff || h.MapCap != Layout.MapsCap)
             throw new ContextCorruptException("context of a saved image has a table away from where image.h puts it");
         if (h.SaveLen > Layout.SaveSize || h.SaveOff + h.SaveLen > (ulong)length)
             throw new ContextCorruptException($"context is truncated: its save area ends at {h.SaveOff + h.SaveLen}, the file at {length}");

@@ -37,7 +37,9 @@ public static class Layout
     [CName("ZQ_SCRATCH_OFF")] public const ulong ScratchOff = 0x0000000003d00000UL; // the runtime's work space
     [CName("ZQ_SCRATCH_SIZE")] public const ulong ScratchSize = 0x0000000000300000UL;
     [CName("ZQ_SAVE_OFF")] public const ulong SaveOff = 0x0000000004000000UL;       // bytes the descriptors name
-    [CName("ZQ_SAVE_SIZE")] public const ulong SaveSize = 0x000000003c000000UL;
+    [CName("ZQ_SAVE_SIZE")] public const ulong SaveSize = 0x000000003b000000UL;
+    [CName("ZQ_MAPS_OFF")] public const ulong MapsOff = 0x000000003f000000UL;       // files mapped read-only
+    [CName("ZQ_MAPS_CAP")] public const uint MapsCap = 1u << 12;
     [CName("ZQ_RESERVE_CHUNK")] public const ulong ReserveChunk = 0x0000000000010000UL; // file space a table takes at a time
     [CName("ZQ_RESERVE_SAVE")] public const ulong ReserveSave = 0x0000000000040000UL;   // of the save area, taken at start
 
@@ -79,6 +81,7 @@ public enum ZqFile : uint
     [CName("ZQ_FILE_ARENA")] Arena = 4,     // anonymous mmaps: offset = addr - ArenaBase
     [CName("ZQ_FILE_FIXED")] Fixed = 5,     // MAP_FIXED outside the window: offset = addr
     [CName("ZQ_FILE_COUNT")] Count = 6,
+    [CName("ZQ_FILE_MAPPED")] Mapped = 0x100, // + i: entry i of the mapped-file table
 }
 
 /// <summary>A mapped range, kept sorted by start and merged like kernel VMAs.</summary>
@@ -174,6 +177,23 @@ public struct ZqSockopt
     public int Pad;    // pad
 }
 
+/// <summary>A file the program mapped read-only, mapped again from its path at resume once checked unchanged.</summary>
+[CName("zq_mapfile")]
+[StructLayout(LayoutKind.Sequential)]
+public unsafe struct ZqMapFile
+{
+    public const int PathSize = 4048;
+
+    public ulong Dev;          // dev: st_dev, st_ino, st_size and st_mtim at mmap
+    public ulong Ino;          // ino
+    public ulong Size;         // size
+    public long MtimeSec;      // mtime_sec
+    public ulong MtimeNsec;    // mtime_nsec
+    public uint Flags;         // flags: MAP_SHARED or MAP_PRIVATE
+    public uint PathLen;       // path_len
+    public fixed sbyte Path[PathSize]; // path[4048]: /proc/self/fd's name of the descriptor
+}
+
 [CName("zq_header")]
 [StructLayout(LayoutKind.Sequential)]
 public struct ZqHeader
@@ -229,4 +249,7 @@ public struct ZqHeader
     public ulong VdsoHash;    // vdso_hash: FNV-1a of the vDSO's bytes at start
     public uint LostReason;   // lost_reason: enum zq_lost, when a failure was not saved
     public int LostErrno;     // lost_errno
+    public uint MapCount;     // map_count: entries of the mapped-file table
+    public uint MapCap;       // map_cap
+    public ulong MapOff;      // map_off: ZQ_MAPS_OFF
 }

@@ -6,7 +6,8 @@ namespace Zhuque.Interpose.Image;
 /// <summary>
 /// Reads the region table in pieces, checking each entry as it comes, so a
 /// damaged table is refused at its first bad entry rather than after all
-/// of it was read. Every entry: end not below start, a known backing file.
+/// of it was read. Every entry: end not below start, a known backing file
+/// (an image file, or an entry of the mapped-file table).
 /// A saved image's table is also what the runtime keeps and the shim maps
 /// back: ranges non-empty, page aligned (offsets too), sorted, not
 /// overlapping, inside the user address space. Other states are checked
@@ -37,7 +38,7 @@ static class RegionTable
             source.ReadExactly(MemoryMarshal.AsBytes(piece), (long)(header.RegionOff + ((ulong)done * (ulong)size)));
             foreach (var r in piece)
             {
-                if (r.End < r.Start || r.File >= (uint)ZqFile.Count)
+                if (r.End < r.Start || (r.File >= (uint)ZqFile.Count && r.File - (uint)ZqFile.Mapped >= header.MapCount))
                     throw Invalid(r, "is invalid");
                 if (saved)
                     previousEnd = CheckSaved(r, previousEnd);

@@ -40,7 +40,8 @@ public static class RegionFiles
         foreach (var r in regions)
         {
             var file = (ZqFile)r.File;
-            if (!BackingFiles.IsShared(file) || r.End <= r.Start)
+            // A PROT_NONE page is never read: the arena's file ends where its accessible pages do.
+            if (!BackingFiles.IsShared(file) || r.End <= r.Start || r.Prot == 0)
                 continue;
             var end = r.Offset + (r.End - r.Start);
             if (end < r.Offset)

@@ -15,6 +15,8 @@ namespace Zhuque.Launcher.Inspect;
 /// shows it all the same). Lost, for a failure the runtime could not
 /// save: why, as run and crash said it. Space, once a context exists: "reserved" (memory
 /// takes its file space when mapped) or "lazy" (run --lazy-space).
+/// MappedFiles: the files the program mapped read-only, which a resume
+/// maps again from their paths.
 /// </summary>
 public sealed record InspectReport(
     string Image,
@@ -38,7 +40,21 @@ public sealed record InspectReport(
     IReadOnlyList<SignalHandlerReport>? SignalHandlers,
     string? SignalHandlersUnknown,
     IReadOnlyList<RegionReport> Regions,
+    IReadOnlyList<MappedFileReport> MappedFiles,
     IReadOnlyList<HistoryEntry> History);
+
+/// <summary>
+/// A file the program mapped read-only: not in the image, mapped again from
+/// Path at resume once its device, inode, size and modification time are
+/// these. Regions names it by its path.
+/// </summary>
+public sealed record MappedFileReport(
+    string Path,
+    bool Shared,
+    ulong Device,
+    ulong Inode,
+    ulong Size,
+    DateTimeOffset? Modified);
 
 /// <summary>One row of the region table; addresses in hex, sizes in bytes.</summary>
 public sealed record RegionReport(

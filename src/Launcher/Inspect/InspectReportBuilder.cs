@@ -17,7 +17,8 @@ public static class InspectReportBuilder
         var manifest = ManifestStore.Read(dir);
         var inUse = ImageLock.IsHeld(dir);
         var program = manifest?.Program;
-        var regions = context?.Regions.Select(r => Region(dir, r, program)).ToArray() ?? [];
+        var maps = context?.MappedFiles ?? [];
+        var regions = context?.Regions.Select(r => Region(dir, r, program, maps)).ToArray() ?? [];
         var saved = context is not null && context.Header.Failures > 0;
         var holdsFailure = context?.State == ZqState.Saved;
         var handlers = holdsFailure ? SignalHandlerReports.Build(dir, context!, program) : null;
@@ -43,24 +44,27 @@ public static class InspectReportBuilder
             handlers?.Handlers,
             handlers?.Unknown,
             regions,
+            [.. maps.Select(m => new MappedFileReport(m.Path, m.Shared, m.Dev, m.Ino, m.Size, m.Modified))],
             manifest?.History ?? []);
     }
 
-    static RegionReport Region(ImageDirectory dir, ZqRegion region, string? program)
+    static RegionReport Region(ImageDirectory dir, ZqRegion region, string? program, IReadOnlyList<MappedFile> maps)
     {
         var file = (ZqFile)region.File;
         var relative = BackingFiles.RelativePath(file);
         var size = region.End - region.Start;
+        var mapped = BackingFiles.IsMapped(file) && region.File - (uint)ZqFile.Mapped < maps.Count
+            ? maps[(int)(region.File - (uint)ZqFile.Mapped)] : null;
         return new RegionReport(
             $"0x{region.Start:x16}",
             $"0x{region.End:x16}",
-            Protection(region.Prot, BackingFiles.IsShared(file)),
-            relative ?? program ?? "(program)",
+            Protection(region.Prot, mapped?.Shared ?? BackingFiles.IsShared(file)),
+            relative ?? mapped?.Path ?? program ?? "(program)",
             size,
             relative is null ? 0 : BytesOnDisk(dir, relative, region.Offset, size));
     }
 
-    /// <summary>rwx from PROT_READ/WRITE/EXEC, then s (MAP_SHARED on an image file) or p (the program, private).</summary>
+    /// <summary>rwx from PROT_READ/WRITE/EXEC, then s (MAP_SHARED) or p (private: the program, or a file it mapped so).</summary>
     public static string Protection(uint prot, bool shared) => string.Concat(
         (prot & 1) != 0 ? "r" : "-",
         (prot & 2) != 0 ? "w" : "-",

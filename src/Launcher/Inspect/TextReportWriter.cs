@@ -49,6 +49,14 @@ public static class TextReportWriter
                     $"  {r.Start[2..]}-{r.End[2..]} {r.Protection} {r.File.PadRight(fileWidth)} {r.Size,14} {r.BytesOnDisk,14}"));
         }
 
+        if (report.MappedFiles.Count > 0)
+        {
+            output.WriteLine(string.Create(c, $"mapped files: {report.MappedFiles.Count} (not in the image; mapped again from their paths at resume)"));
+            foreach (var m in report.MappedFiles)
+                output.WriteLine(string.Create(c,
+                    $"  {m.Path} {(m.Shared ? "shared" : "private")}, dev {m.Device} inode {m.Inode}, {m.Size} bytes, modified {m.Modified?.UtcDateTime.ToString("o", c) ?? "?"}"));
+        }
+
         output.WriteLine(string.Create(c, $"history:   {report.History.Count}"));
         foreach (var h in report.History)
             output.WriteLine(Line(h));

@@ -1,5 +1,6 @@
 using Zhuque.Interpose.Image;
 using Zhuque.Launcher.Images;
+using Zhuque.Launcher.Native;
 using Zhuque.Launcher.Run;
 
 namespace Zhuque.Launcher.Resume;
@@ -33,6 +34,7 @@ public sealed record SavedImage(Context Context, Manifest Manifest)
                 $"image {dir.Path} has no manifest.json: which program it holds is unknown");
         RegionFiles.Check(dir, context);
         CheckProgram(manifest);
+        CheckMappedFiles(context);
         // The shim starts in the run's directory and returns to the one the
         // program was in at the failure (saved in the context): both must exist.
         foreach (var cwd in new[] { manifest.Cwd, context.SavedCwd })
@@ -58,6 +60,27 @@ public sealed record SavedImage(Context Context, Manifest Manifest)
     static string Describe(HistoryEntry h) => h.Event == HistoryEvents.Failure
         ? $"a saved failure ({h.Time:yyyy-MM-ddTHH:mm:ssZ})"
         : $"'{h.Event}' ({h.Time:yyyy-MM-ddTHH:mm:ssZ})";
+
+    /// <summary>
+    /// Every file a region maps from the mapped-file table is the one the
+    /// program mapped (device, inode, size, modification time): its pages
+    /// are not in the image. The shim checks again as it maps them.
+    /// </summary>
+    static void CheckMappedFiles(Context context)
+    {
+        const string NotSafe = "since the image was saved; resuming it would not be safe";
+        var used = context.Regions.Where(r => BackingFiles.IsMapped((ZqFile)r.File))
+            .Select(r => (int)(r.File - (uint)ZqFile.Mapped)).Distinct();
+        foreach (var i in used)
+        {
+            var m = context.MappedFiles[i];
+            if (Libc.StatPath(m.Path, out var st) != 0)
+                throw new ZhuqueException(ReturnCode.ProgramChanged, $"{m.Path}, which the program mapped, is gone {NotSafe}");
+            if (st.Dev != m.Dev || st.Ino != m.Ino || (ulong)st.Size != m.Size
+                || st.MTimeSec != m.MtimeSec || (ulong)st.MTimeNsec != m.MtimeNsec)
+                throw new ZhuqueException(ReturnCode.ProgramChanged, $"{m.Path}, which the program mapped, changed {NotSafe}");
+        }
+    }
 
     static void CheckProgram(Manifest manifest)
     {

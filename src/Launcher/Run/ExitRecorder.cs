@@ -17,7 +17,8 @@ public static class ExitRecorder
 {
     /// <summary>The shim's own refusal statuses (native/shim/sys.h): it stopped before the program ran.</summary>
     static bool ShimRefused(WaitStatus status) =>
-        status.Exited && status.ExitCode is (int)ReturnCode.UsageOrInternal or (int)ReturnCode.CannotExecute;
+        status.Exited && status.ExitCode is (int)ReturnCode.UsageOrInternal or (int)ReturnCode.CannotExecute
+            or (int)ReturnCode.ProgramChanged;
 
     public static RunResult Record(ImageDirectory dir, WaitStatus status, int pid, Manifest manifest, SupervisedStart start, ILogger log)
     {

@@ -29,7 +29,7 @@ public sealed class LostFailureTests(CPrograms programs) : IClassFixture<CProgra
 
     /// <summary>
     /// 961 MiB of unread bytes in 961 pipes of 1 MiB: more than the save
-    /// area's 960 MiB. The bytes cannot all be kept, so
+    /// area's 944 MiB. The bytes cannot all be kept, so
     /// the failure is lost, saying why, rather than saved without them.
     /// </summary>
     [Fact]
@@ -40,11 +40,11 @@ public sealed class LostFailureTests(CPrograms programs) : IClassFixture<CProgra
         using var run = Zhuque("run", "--image", image, "--", programs.Zhuque("pipe_flood"));
         Assert.Equal("ready", run.ReadLine());
         var line = ZhuqueCli.AssertOneLineError(Cli("crash", image), 117);
-        Assert.Contains("the power failure was not saved: the save area (unread pipe bytes, paths, addresses) is full (960 MiB)", line);
+        Assert.Contains("the power failure was not saved: the save area (unread pipe bytes, paths, addresses) is full (944 MiB)", line);
         Assert.Equal(117, run.WaitForExit());
         var inspect = Cli("inspect", image).Stdout;
         Assert.Contains("state:     lost", inspect);
-        Assert.Contains("lost:      the save area (unread pipe bytes, paths, addresses) is full (960 MiB)", inspect);
+        Assert.Contains("lost:      the save area (unread pipe bytes, paths, addresses) is full (944 MiB)", inspect);
     }
 
     /// <summary>

@@ -26,6 +26,7 @@ public static class ChecksumModel
             (h.RegionOff, h.RegionCount * (ulong)Unsafe.SizeOf<ZqRegion>()),
             (h.ThreadOff, h.ThreadCount * (ulong)Unsafe.SizeOf<ZqThread>()),
             (h.FdOff, h.FdCount * (ulong)Unsafe.SizeOf<ZqFd>()),
+            (h.MapOff, h.MapCount * (ulong)Unsafe.SizeOf<ZqMapFile>()),
             (h.SaveOff, h.SaveLen),
         ];
         if (c.Length < Unsafe.SizeOf<ZqHeader>() || tables.Any(t => t.Length > 0 && (t.Offset > (ulong)c.Length || t.Length > (ulong)c.Length - t.Offset)))

@@ -39,7 +39,7 @@ public static class ContextOracle
         return Table<ZqRegion>(bytes, "region", h.RegionOff, h.RegionCount, h.RegionCap, c.Regions)
             ?? Table<ZqThread>(bytes, "thread", h.ThreadOff, h.ThreadCount, h.ThreadCap, c.Threads)
             ?? Table<ZqFd>(bytes, "descriptor", h.FdOff, h.FdCount, h.FdCap, saved ? [.. c.Descriptors.Select(d => d.Entry)] : null)
-            ?? Regions(c.Regions, saved)
+            ?? Regions(c.Regions, saved, h.MapCount)
             ?? (saved ? Saved(bytes, h, c) : c.Descriptors.Count != 0 ? "descriptors returned for an image that is not saved" : null)
             ?? Cwd(bytes, h, c)
             ?? Checksum(bytes, h, c);
@@ -69,12 +69,12 @@ public static class ContextOracle
     /// <summary>Range arithmetic in 128 bits: whatever the reader does, the oracle's sums cannot wrap.</summary>
     static bool Past(UInt128 end, long limit) => end > (UInt128)limit;
 
-    static string? Regions(IReadOnlyList<ZqRegion> regions, bool saved)
+    static string? Regions(IReadOnlyList<ZqRegion> regions, bool saved, uint mapCount)
     {
         ulong previousEnd = 0;
         foreach (var r in regions)
         {
-            if (r.End < r.Start || r.File >= (uint)ZqFile.Count)
+            if (r.End < r.Start || (r.File >= (uint)ZqFile.Count && (r.File < (uint)ZqFile.Mapped || r.File - (uint)ZqFile.Mapped >= mapCount)))
                 return $"region 0x{r.Start:x}-0x{r.End:x} file {r.File} accepted";
             if (!saved)
                 continue;
@@ -92,7 +92,8 @@ public static class ContextOracle
     static string? Saved(SparseContext bytes, ZqHeader h, Context c)
     {
         if (h.RegionOff != Layout.RegionsOff || h.RegionCap != Layout.RegionsCap || h.ThreadOff != Layout.ThreadsOff
-            || h.ThreadCap != Layout.ThreadsCap || h.FdOff != Layout.FdsOff || h.FdCap != Layout.FdsCap || h.SaveOff != Layout.SaveOff)
+            || h.ThreadCap != Layout.ThreadsCap || h.FdOff != Layout.FdsOff || h.FdCap != Layout.FdsCap || h.SaveOff != Layout.SaveOff
+            || h.MapOff != Layout.MapsOff || h.MapCap != Layout.MapsCap)
             return "a saved image with its tables away from image.h's offsets accepted";
         if (h.SaveLen > Layout.SaveSize || Past((UInt128)h.SaveOff + h.SaveLen, bytes.Length))
             return $"save area of {h.SaveLen} bytes is not inside the file";

@@ -25,6 +25,8 @@ public static class ContextBuilder
         FdCap = Layout.FdsCap,
         FdOff = Layout.FdsOff,
         SaveOff = Layout.SaveOff,
+        MapCap = Layout.MapsCap,
+        MapOff = Layout.MapsOff,
         StartedNs = 1_700_000_000_000_000_000UL,
     };
 

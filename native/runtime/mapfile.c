@@ -1,0 +1,123 @@
+#include "zq.h"
+#include "syscall.h"
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <string.h>
+#include <errno.h>
+
+/* A file mapped without PROT_WRITE (musl's __map_file of the time zone,
+ * a program's own read-only data) stays the kernel's mapping, but its
+ * range and the identity of its file are recorded, so that a resume
+ * maps the same, unchanged file again at the same address
+ * (native/shim/mapfile.c). Writable file mappings stay the kernel's
+ * alone and are not persistent (docs/limitations.md). */
+
+/* Bytes of the mapped-file table that have their file space. */
+static uint64_t taken;
+
+static int same(const struct zq_mapfile *m, const struct stat *st, uint32_t type)
+{
+	return m->dev == st->st_dev && m->ino == st->st_ino
+		&& m->size == (uint64_t)st->st_size && m->flags == type
+		&& m->mtime_sec == st->st_mtim.tv_sec
+		&& m->mtime_nsec == (uint64_t)st->st_mtim.tv_nsec;
+}
+
+/* The index of fd's file in the table, added if new; -1 when it is not a
+ * regular file (a device stays the kernel's), or -errno. */
+static long entry(int fd, uint32_t type)
+{
+	struct zq_header *h = __zq_ctx;
+	struct zq_mapfile *m = ZQ_MAPS(h), *e;
+	char link[32] = "/proc/self/fd/";
+	struct stat st;
+	uint32_t i;
+	long n;
+	int d = 1, k = 14;
+
+	if (__syscall(SYS_fstat, fd, &st) || !S_ISREG(st.st_mode)) return -1;
+	for (i = 0; i < h->map_count; i++)
+		if (same(&m[i], &st, type)) return i;
+	if (i >= h->map_cap) return -ENOMEM;
+	if (__zq_reserve_table(ZQ_MAPS_OFF, &taken, (i + 1) * sizeof *m))
+		return -ENOMEM;
+	while (d * 10 <= fd) d *= 10;
+	for (; d; d /= 10) link[k++] = '0' + fd / d % 10;
+	e = &m[i];
+	n = __syscall(SYS_readlink, link, e->path, sizeof e->path);
+	if (n <= 0 || n >= (long)sizeof e->path || e->path[0] != '/') return -1;
+	e->path_len = n;
+	e->dev = st.st_dev;
+	e->ino = st.st_ino;
+	e->size = st.st_size;
+	e->mtime_sec = st.st_mtim.tv_sec;
+	e->mtime_nsec = st.st_mtim.tv_nsec;
+	e->flags = type;
+	h->map_count = i + 1;
+	return i;
+}
+
+/* Ranges in Zhuque's reserved windows are left as they always were. */
+long __zq_map_file(void *start, size_t len, int prot, int flags, int fd, off_t off)
+{
+	uint64_t a, end;
+	struct zq_region x;
+	long r, i;
+
+	__zq_lock();
+	r = __syscall(SYS_mmap, start, len, prot, flags, fd, off);
+	a = r;
+	end = a + ZQ_PAGE_UP(len);
+	if ((unsigned long)r > -4096UL || !__zq_outside_windows(a, end)) {
+		__zq_unlock();
+		return r;
+	}
+	i = entry(fd, flags & MAP_TYPE);
+	x = (struct zq_region){ .start = a, .end = end, .offset = off,
+		.prot = prot, .file = ZQ_FILE_MAPPED + i };
+	/* MAP_FIXED replaced whatever was there: so does the record. */
+	if (i >= 0 && !(i = __zq_region_room(2))) {
+		__zq_region_cut(a, end);
+		i = __zq_region_add(&x);
+	} else if (i == -1) {
+		__zq_region_cut(a, end);
+		i = 0;
+	}
+	__zq_unlock();
+	if (i) {
+		__syscall(SYS_munmap, a, end - a);
+		return i;
+	}
+	return r;
+}
+
+/* True if a recorded file mapping lies in [a, b). */
+int __zq_maps_file(uint64_t a, uint64_t b)
+{
+	struct zq_region *r = ZQ_REGIONS(__zq_ctx);
+	size_t i = __zq_region_find(a), n = __zq_ctx->region_count;
+
+	for (; i < n && r[i].start < b; i++)
+		if (r[i].file >= ZQ_FILE_MAPPED) return 1;
+	return 0;
+}
+
+/* The kernel moves or resizes a file mapping (its offsets are the
+ * file's, so nothing ties it to an address); the record follows. */
+long __zq_remap_file(const struct zq_region *x, uint64_t a, uint64_t oldlen,
+	uint64_t newlen, int flags)
+{
+	struct zq_region y = *x;
+	long r;
+
+	if (flags & MREMAP_FIXED) return -EINVAL;
+	if ((r = __zq_region_room(2))) return r;
+	r = __syscall(SYS_mremap, a, oldlen, newlen, flags, 0);
+	if ((unsigned long)r > -4096UL) return r;
+	__zq_region_cut(a, a + oldlen);
+	y.offset = x->offset + (a - x->start);
+	y.start = r;
+	y.end = r + newlen;
+	__zq_region_add(&y);
+	return r;
+}
