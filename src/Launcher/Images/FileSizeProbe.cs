@@ -6,10 +6,12 @@ namespace Zhuque.Launcher.Images;
 
 /// <summary>
 /// Before a fresh start: can the image's filesystem hold a file as long as
-/// the arena window (8 TiB, sparse)? The shim sizes regions/arena to it
-/// before the program starts, and a filesystem whose largest file is
-/// smaller (ext4 with 1 KiB blocks: 16 GiB) fails it with EFBIG, which the
-/// shim can only name as "cannot size image file arena: file too large".
+/// the arena window (8 TiB, sparse)? regions/arena now grows with use, but
+/// a page's offset in it is its address minus the window's base, and in
+/// regions/fixed its address itself: on a filesystem whose largest file is
+/// smaller (ext4 with 1 KiB blocks: 16 GiB) memory far into the window
+/// could never be given, and the program would meet ENOMEM long before
+/// memory ran out. Refused at the start, in one line, rather than then.
 /// An unnamed file (O_TMPFILE) is sized and dropped: nothing is written,
 /// nothing is left behind. A filesystem without O_TMPFILE is not probed.
 /// </summary>
