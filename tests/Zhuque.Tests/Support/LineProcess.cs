@@ -62,10 +62,11 @@ public sealed class LineProcess : IDisposable
         return read.Result ?? throw new Xunit.Sdk.XunitException($"the program ended its output; stderr: {Stderr}");
     }
 
-    /// <summary>Closes stdin and waits for the exit status.</summary>
-    public int WaitForExit(int timeoutMs = 60_000)
+    /// <summary>Closes stdin (unless told not to) and waits for the exit status.</summary>
+    public int WaitForExit(int timeoutMs = 60_000, bool closeStdin = true)
     {
-        _process.StandardInput.Close();
+        if (closeStdin)
+            _process.StandardInput.Close();
         if (!_process.WaitForExit(timeoutMs))
             Assert.Fail($"the program did not exit in {timeoutMs} ms; stderr: {Stderr}");
         _process.WaitForExit();
