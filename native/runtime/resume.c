@@ -109,12 +109,25 @@ static void owe_power(int pid)
 	__syscall(SYS_rt_sigqueueinfo, pid, ZQ_SIGSTOP_THREAD, &si);
 }
 
+/* A real power failure that came while the resume was restoring waits,
+ * blocked, for the program to run: it is taken first, and the call owed
+ * for this resume is made after the next one. Without this the owed call
+ * could start on one thread while the failure stops another. */
+static int power_pending(void)
+{
+	unsigned long set = 0;
+
+	__syscall(SYS_rt_sigpending, &set, _NSIG/8);
+	return set >> (SIGPWR - 1) & 1;
+}
+
 /* The leader lets every thread go at once, once all have fixed their
  * tids: until then no program code runs that could name an old tid. */
 static void lead(struct zq_header *h, uint32_t threads)
 {
 	struct zq_thread *t = ZQ_THREADS(h);
 	uint32_t i, r;
+	int owe;
 
 	while ((r = h->resume_ready) < threads - 1)
 		__syscall(SYS_futex, &h->resume_ready, FUTEX_WAIT|FUTEX_PRIVATE, r, 0);
@@ -132,9 +145,10 @@ static void lead(struct zq_header *h, uint32_t threads)
 	h->resumes++;
 	h->pid = __syscall(SYS_getpid);
 	h->pwr_pending = __zq_app_handles_power();
+	owe = h->pwr_pending && !power_pending();
 	a_store((volatile int *)&h->resume_go, 1);
 	__syscall(SYS_futex, &h->resume_go, FUTEX_WAKE|FUTEX_PRIVATE, 0x7fffffff);
-	if (h->pwr_pending) owe_power(h->pid);
+	if (owe) owe_power(h->pid);
 }
 
 static _Noreturn void sigreturn(uint64_t frame)
