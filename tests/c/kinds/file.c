@@ -16,7 +16,7 @@ int main(int argc, char **argv)
 	write(f, "0123456789", 10);
 	lseek(f, 4, SEEK_SET);
 	int g = dup(f);
-	hold(1.0);
+	hold(1.5);
 	CHECK(lseek(g, 0, SEEK_CUR) == 4, "dup offset %ld", (long)lseek(g, 0, SEEK_CUR));
 	CHECK(read(f, buf, 3) == 3 && !memcmp(buf, "456", 3), "read at offset: %s", buf);
 	CHECK(lseek(g, 0, SEEK_CUR) == 7, "dup no longer shares the offset");

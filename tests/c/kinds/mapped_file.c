@@ -38,7 +38,7 @@ int main(int argc, char **argv)
 	CHECK(munmap(s + 2 * PAGE, PAGE) == 0, "munmap a page: %s", strerror(errno));
 	CHECK(mprotect(p + PAGE, PAGE, PROT_NONE) == 0 && mprotect(p + PAGE, PAGE, PROT_READ) == 0,
 		"mprotect: %s", strerror(errno));
-	hold(1.0);
+	hold(1.5);
 	for (i = 0; i < 8; i++)
 		if (i != 2) CHECK(expected(s + i * PAGE, i), "shared page %zu differs", i);
 	for (i = 0; i < 4; i++)

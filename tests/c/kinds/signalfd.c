@@ -25,7 +25,7 @@ int main(int argc, char **argv)
 	sigaltstack(&ss, 0);
 	if (argc > 1) chdir(argv[1]);
 	umask(027);
-	hold(1.0);
+	hold(1.5);
 	raise(SIGUSR2);
 	struct signalfd_siginfo si;
 	CHECK(read(fd, &si, sizeof si) == sizeof si && si.ssi_signo == SIGUSR2, "signalfd lost its mask");

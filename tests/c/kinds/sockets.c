@@ -46,7 +46,7 @@ int main(int argc, char **argv)
 	a6.sin6_port = htons(port_of(l6));
 	int c = dial(AF_INET, &a4, sizeof a4), s = accept(l4, 0, 0);
 	socketpair(AF_UNIX, SOCK_STREAM, 0, sp);
-	hold(1.0);
+	hold(1.5);
 	CHECK(port_of(l4) == ntohs(a4.sin_port), "IPv4 listener moved to port %d", port_of(l4));
 	int c4 = dial(AF_INET, &a4, sizeof a4), c6 = dial(AF_INET6, &a6, sizeof a6), cu = dial(AF_UNIX, &au, sizeof au);
 	CHECK(c4 >= 0 && accept(l4, 0, 0) >= 0, "IPv4 listener does not accept");

@@ -12,7 +12,7 @@ int main(void)
 
 	timerfd_settime(once, 0, &a, 0);
 	timerfd_settime(tick, 0, &b, 0);
-	hold(1.0);
+	hold(1.5);
 	timerfd_gettime(once, &g);
 	CHECK(g.it_value.tv_sec >= 50 && g.it_value.tv_sec < 60, "one-shot has %lds left", (long)g.it_value.tv_sec);
 	timerfd_gettime(tick, &g);
