@@ -13,7 +13,7 @@ public sealed class CfiTests(DebugPrograms programs, ITestOutputHelper output) :
         var elf = ElfReader.Read(program);
         var sections = new ElfSectionData(program, elf);
         var section = sections.Find(".eh_frame")!;
-        return new FdeTable(EhFrameReader.Read(sections.Read(section), section.Header.Addr));
+        return new FdeTable(EhFrameReader.Read(sections.Read(section), section.Addr));
     }
 
     /// <summary>Our rule in readelf's notation.</summary>

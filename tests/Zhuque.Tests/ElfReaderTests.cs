@@ -63,7 +63,7 @@ public sealed class ElfReaderTests(Programs programs) : IClassFixture<Programs>
 
         Assert.NotEmpty(expected.Sections);
         var sections = elf.Sections
-            .Select((s, i) => new ReadElf.Section(i, s.Name, s.Header.Addr, s.Header.Offset, s.Header.Size))
+            .Select((s, i) => new ReadElf.Section(i, s.Name, s.Addr, s.Offset, s.Size))
             .ToList();
         Assert.Equal(expected.Sections, sections);
     }

@@ -21,7 +21,6 @@ public static class ElfConstants
     public const uint PfW = 2;            // PF_W
     public const uint PfR = 4;            // PF_R
 
-    public const ushort ShnXindex = 0xffff; // SHN_XINDEX: real index in section 0's sh_link
 
     public static string TypeName(ushort type) => type switch
     {

@@ -1,17 +1,27 @@
 namespace Zhuque.Interpose.Elf;
 
-/// <summary>One section header with its name resolved from .shstrtab.</summary>
-public sealed record ElfSection(string Name, Elf64Shdr Header);
+/// <summary>One section header: its name from .shstrtab, sh_type, sh_flags, sh_addr, sh_offset, sh_size.</summary>
+public sealed record ElfSection(string Name, uint Type, ulong Flags, ulong Addr, ulong Offset, ulong Size);
 
-/// <summary>What ElfReader found: the file header, every program header, every section.</summary>
+/// <summary>
+/// What ElfReader found: e_type, e_machine, e_entry, every program header,
+/// every section, the PT_INTERP string, and the symbols of .symtab (or of
+/// .dynsym when the file was stripped, as a shared library keeps that one).
+/// Addresses are the file's own: for an ET_DYN file (a PIE program, a shared
+/// library) they are relative to the load bias the kernel or the dynamic
+/// linker chose, which the readers of symbols and code take as a parameter.
+/// </summary>
 public sealed record ElfFile(
-    Elf64Ehdr Header,
+    ushort Type,
+    ushort Machine,
+    ulong Entry,
     IReadOnlyList<Elf64Phdr> ProgramHeaders,
     IReadOnlyList<ElfSection> Sections,
-    string? Interpreter)
+    string? Interpreter,
+    IReadOnlyList<ElfSymbol> Symbols)
 {
-    public ushort Type => Header.Type;
-    public ushort Machine => Header.Machine;
-    public ulong Entry => Header.Entry;
     public bool IsDynamicallyLinked => Interpreter is not null;
+
+    /// <summary>ET_DYN: loaded at a bias chosen at run time, and its addresses are relative to it.</summary>
+    public bool IsPositionIndependent => Type == ElfConstants.EtDyn;
 }

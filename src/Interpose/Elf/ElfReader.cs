@@ -1,147 +1,134 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
+using System.Buffers.Binary;
 using System.Text;
+using ELFSharp.ELF;
+using ELFSharp.ELF.Sections;
+using ELFSharp.ELF.Segments;
 
 namespace Zhuque.Interpose.Elf;
 
 /// <summary>
-/// A small reader for 64-bit little-endian ELF files: header, program
-/// headers, section headers with names, and the PT_INTERP string. It reads
-/// with pread and checks every table against the file's length, because the
-/// launcher runs it on whatever path the user names.
+/// Reads a 64-bit little-endian ELF file with ELFSharp: header, program
+/// headers, sections with names, the PT_INTERP string and the symbol table.
+/// The launcher runs it on whatever path the user names, so a few checks
+/// come first, by hand, on the 64-byte file header: ELFSharp also reads
+/// 32-bit and big-endian files (which the launcher refuses with its own
+/// words), and it takes a file without section headers (e_shoff 0, as
+/// sstrip leaves it) for one with more than 0xff00 of them. Whatever
+/// ELFSharp throws on a damaged file becomes an ElfFormatException.
 /// </summary>
 public static class ElfReader
 {
+    const int HeaderSize = 64;          // sizeof(Elf64_Ehdr)
+    const int PhdrSize = 56;            // sizeof(Elf64_Phdr)
+    const int ShdrSize = 64;            // sizeof(Elf64_Shdr)
     const int MaxInterpreterLength = 4096;
 
+    /// <exception cref="ElfFormatException">not an ELF file this reader understands, or damaged</exception>
     public static ElfFile Read(string path)
     {
-        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read);
-        return Read(new FileSource(handle));
-    }
-
-    static ElfFile Read(FileSource file)
-    {
+        using var file = File.OpenRead(path);
         var header = ReadHeader(file);
-        var phdrs = ReadTable<Elf64Phdr>(file, header.PhOff, header.PhNum, header.PhEntSize, "program header");
-        var sections = ReadSections(file, header);
-        return new ElfFile(header, phdrs, sections, ReadInterpreter(file, phdrs));
+        try
+        {
+            using var elf = ELFReader.Load<ulong>(header.ShOff == 0 ? WithoutSections(file, header) : file, false);
+            var segments = elf.Segments.Select(Phdr).ToArray();
+            var sections = header.ShOff == 0 ? [] : elf.Sections.Select(Section).ToArray();
+            return new ElfFile((ushort)elf.Type, (ushort)elf.Machine, elf.EntryPoint, segments, sections,
+                Interpreter(elf), Symbols(elf));
+        }
+        catch (EndOfStreamException)
+        {
+            throw new ElfFormatException("truncated ELF file (a table runs past the end)");
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IndexOutOfRangeException
+                                      or KeyNotFoundException or OverflowException or InvalidCastException or OutOfMemoryException)
+        {
+            throw new ElfFormatException($"damaged ELF file ({e.Message})");
+        }
     }
 
-    static unsafe Elf64Ehdr ReadHeader(FileSource file)
+    readonly record struct Header(ulong PhOff, ushort PhNum, ulong ShOff);
+
+    static Header ReadHeader(FileStream file)
     {
-        Span<byte> ident = stackalloc byte[16];
-        if (file.Length < 16 || file.Read(ident, 0) < 16 || !ident[..4].SequenceEqual("\u007fELF"u8))
+        Span<byte> h = stackalloc byte[HeaderSize];
+        var n = file.ReadAtLeast(h, HeaderSize, throwOnEndOfStream: false);
+        file.Position = 0;
+        if (n < 16 || !h[..4].SequenceEqual("\u007fELF"u8))
             throw new ElfFormatException("not an ELF file");
-        if (ident[4] == ElfConstants.ElfClass32)
+        if (h[4] == ElfConstants.ElfClass32)
             throw new ElfFormatException("32-bit ELF file");
-        if (ident[4] != ElfConstants.ElfClass64)
-            throw new ElfFormatException($"ELF file of unknown class {ident[4]}");
-        if (ident[5] != ElfConstants.ElfData2Lsb)
+        if (h[4] != ElfConstants.ElfClass64)
+            throw new ElfFormatException($"ELF file of unknown class {h[4]}");
+        if (h[5] != ElfConstants.ElfData2Lsb)
             throw new ElfFormatException("big-endian ELF file");
-        if (file.Length < Unsafe.SizeOf<Elf64Ehdr>())
+        if (n < HeaderSize)
             throw new ElfFormatException("truncated ELF header");
-        var header = file.ReadStruct<Elf64Ehdr>(0);
-        if (header.PhNum != 0 && header.PhEntSize != Unsafe.SizeOf<Elf64Phdr>())
-            throw new ElfFormatException($"program header entry size {header.PhEntSize}");
-        return header;
+        var phentsize = BinaryPrimitives.ReadUInt16LittleEndian(h[54..]);
+        var phnum = BinaryPrimitives.ReadUInt16LittleEndian(h[56..]);
+        var shentsize = BinaryPrimitives.ReadUInt16LittleEndian(h[58..]);
+        var shoff = BinaryPrimitives.ReadUInt64LittleEndian(h[40..]);
+        if (phnum != 0 && phentsize != PhdrSize)
+            throw new ElfFormatException($"program header entry size {phentsize}");
+        if (shoff != 0 && shentsize != ShdrSize)
+            throw new ElfFormatException($"section header entry size {shentsize}");
+        return new Header(BinaryPrimitives.ReadUInt64LittleEndian(h[32..]), phnum, shoff);
     }
 
-    static IReadOnlyList<ElfSection> ReadSections(FileSource file, Elf64Ehdr header)
+    /// <summary>
+    /// The file's headers up to the end of its program header table, in
+    /// memory, with e_shnum 1 at offset 0: ELFSharp then reads one dummy
+    /// section instead of taking the file header's bytes for a count.
+    /// </summary>
+    static MemoryStream WithoutSections(FileStream file, Header header)
     {
-        if (header.ShOff == 0)
+        var end = header.PhOff + (ulong)header.PhNum * PhdrSize;
+        if (header.PhOff > (ulong)file.Length || end > (ulong)file.Length)
+            throw new ElfFormatException("truncated ELF file (program header beyond the end)");
+        var bytes = new byte[Math.Max(end, HeaderSize)];
+        file.ReadExactly(bytes);
+        file.Position = 0;
+        BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(58), ShdrSize); // e_shentsize
+        BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(60), 1);        // e_shnum
+        BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(62), 0);        // e_shstrndx
+        return new MemoryStream(bytes, writable: false);
+    }
+
+    static Elf64Phdr Phdr(Segment<ulong> s) => new()
+    {
+        Type = (uint)s.Type,
+        Flags = (uint)s.Flags,
+        Offset = (ulong)s.Offset,
+        VAddr = s.Address,
+        PAddr = s.PhysicalAddress,
+        FileSize = (ulong)s.FileSize,
+        MemSize = s.Size,
+        Align = s.Alignment,
+    };
+
+    static ElfSection Section(Section<ulong> s) =>
+        new(s.Name ?? "", (uint)s.Type, s.RawFlags, s.LoadAddress, s.Offset, s.Size);
+
+    static string? Interpreter(ELF<ulong> elf)
+    {
+        var interp = elf.Segments.FirstOrDefault(s => s.Type == SegmentType.Interpreter);
+        if (interp is null)
+            return null;
+        if (interp.FileSize is < 0 or > MaxInterpreterLength)
+            throw new ElfFormatException($"PT_INTERP of {interp.FileSize} bytes");
+        var bytes = interp.GetFileContents();
+        var end = Array.IndexOf(bytes, (byte)0);
+        return Encoding.UTF8.GetString(bytes, 0, end < 0 ? bytes.Length : end);
+    }
+
+    /// <summary>.symtab's entries in the table's order; else .dynsym's (a stripped shared library keeps only that one).</summary>
+    static ElfSymbol[] Symbols(ELF<ulong> elf)
+    {
+        var tables = elf.GetSections<SymbolTable<ulong>>().ToList();
+        var table = tables.FirstOrDefault(t => t.Type == SectionType.SymbolTable)
+            ?? tables.FirstOrDefault(t => t.Type == SectionType.DynamicSymbolTable);
+        if (table is null)
             return [];
-        if (header.ShEntSize != Unsafe.SizeOf<Elf64Shdr>())
-            throw new ElfFormatException($"section header entry size {header.ShEntSize}");
-        // With 0xff00 or more sections, e_shnum is 0 and e_shstrndx SHN_XINDEX:
-        // the real values are in section 0.
-        var first = file.ReadStruct<Elf64Shdr>(Checked(header.ShOff, 0, Unsafe.SizeOf<Elf64Shdr>(), file, "section header"));
-        var count = header.ShNum == 0 ? first.Size : header.ShNum;
-        var strndx = header.ShStrNdx == ElfConstants.ShnXindex ? first.Link : header.ShStrNdx;
-        var shdrs = ReadTable<Elf64Shdr>(file, header.ShOff, count, header.ShEntSize, "section header");
-        byte[] names = [];
-        if (strndx != 0 && strndx < (ulong)shdrs.Length)
-        {
-            var s = shdrs[(int)strndx];
-            names = file.ReadBytes(Checked(s.Offset, s.Size, 1, file, "section name table"), (int)s.Size);
-        }
-        return [.. shdrs.Select(s => new ElfSection(NameAt(names, s.Name), s))];
-    }
-
-    static string? ReadInterpreter(FileSource file, IReadOnlyList<Elf64Phdr> phdrs)
-    {
-        foreach (var p in phdrs)
-        {
-            if (p.Type != ElfConstants.PtInterp)
-                continue;
-            var size = (int)Math.Min(p.FileSize, MaxInterpreterLength);
-            var bytes = file.ReadBytes(Checked(p.Offset, (ulong)size, 1, file, "PT_INTERP"), size);
-            var end = Array.IndexOf(bytes, (byte)0);
-            return Encoding.UTF8.GetString(bytes, 0, end < 0 ? bytes.Length : end);
-        }
-        return null;
-    }
-
-    static T[] ReadTable<T>(FileSource file, ulong offset, ulong count, int entSize, string what) where T : unmanaged
-    {
-        if (count == 0)
-            return [];
-        var start = Checked(offset, count, entSize, file, what);
-        var table = new T[count];
-        file.ReadExactly(MemoryMarshal.AsBytes(table.AsSpan()), start, what);
-        return table;
-    }
-
-    /// <summary>Offset of a table of count entries, after checking it lies inside the file.</summary>
-    static long Checked(ulong offset, ulong count, int entSize, FileSource file, string what)
-    {
-        var length = (ulong)file.Length;
-        if (offset > length || count > (length - offset) / (ulong)entSize)
-            throw new ElfFormatException($"truncated ELF file ({what} beyond the end)");
-        return (long)offset;
-    }
-
-    /// <summary>The NUL-terminated name at offset of a string table (.shstrtab, .strtab).</summary>
-    internal static string NameAt(byte[] table, uint offset)
-    {
-        if (offset >= table.Length)
-            return "";
-        var rest = table.AsSpan((int)offset);
-        var end = rest.IndexOf((byte)0);
-        return Encoding.UTF8.GetString(end < 0 ? rest : rest[..end]);
-    }
-
-    /// <summary>pread over an open file, remembering its length.</summary>
-    sealed class FileSource(Microsoft.Win32.SafeHandles.SafeFileHandle handle)
-    {
-        public long Length { get; } = RandomAccess.GetLength(handle);
-
-        public int Read(Span<byte> buffer, long offset) => RandomAccess.Read(handle, buffer, offset);
-
-        public void ReadExactly(Span<byte> buffer, long offset, string what)
-        {
-            while (!buffer.IsEmpty)
-            {
-                var n = RandomAccess.Read(handle, buffer, offset);
-                if (n == 0)
-                    throw new ElfFormatException($"truncated ELF file ({what})");
-                buffer = buffer[n..];
-                offset += n;
-            }
-        }
-
-        public T ReadStruct<T>(long offset) where T : unmanaged
-        {
-            T value = default;
-            ReadExactly(MemoryMarshal.AsBytes(new Span<T>(ref value)), offset, typeof(T).Name);
-            return value;
-        }
-
-        public byte[] ReadBytes(long offset, int count)
-        {
-            var bytes = new byte[count];
-            ReadExactly(bytes, offset, "bytes");
-            return bytes;
-        }
+        return [.. table.Entries.Select(s => new ElfSymbol(s.Name, s.Value, s.Size, (byte)s.Type, (byte)s.Binding, s.PointedSectionIndex))];
     }
 }

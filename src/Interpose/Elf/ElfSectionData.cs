@@ -5,9 +5,10 @@ namespace Zhuque.Interpose.Elf;
 
 /// <summary>
 /// The contents of an ELF file's sections by name (.debug_line, .eh_frame),
-/// read with pread and checked against the file's length. A section
+/// read with pread and checked against the file's length (FileBytes says
+/// why not with ELFSharp). A section
 /// compressed with zlib (SHF_COMPRESSED, as `gcc -gz` writes) is inflated;
-/// any other compression is refused. Sizes are capped, because the header
+/// any other compression is refused (ELFSharp does not inflate). Sizes are capped, because the header
 /// of a damaged file could ask for anything.
 /// </summary>
 public sealed class ElfSectionData(string path, ElfFile elf)
@@ -28,25 +29,13 @@ public sealed class ElfSectionData(string path, ElfFile elf)
 
     public byte[] Read(ElfSection section)
     {
-        var h = section.Header;
-        if (h.Type == ShtNobits || h.Size == 0)
+        if (section.Type == ShtNobits || section.Size == 0)
             return [];
-        if (h.Size > MaxSectionBytes)
-            throw new ElfFormatException($"section {section.Name} of {h.Size} bytes is too large");
+        if (section.Size > MaxSectionBytes)
+            throw new ElfFormatException($"section {section.Name} of {section.Size} bytes is too large");
         using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read);
-        var length = (ulong)RandomAccess.GetLength(handle);
-        if (h.Offset > length || h.Size > length - h.Offset)
-            throw new ElfFormatException($"truncated ELF file (section {section.Name} beyond the end)");
-        var bytes = new byte[h.Size];
-        var done = 0;
-        while (done < bytes.Length)
-        {
-            var n = RandomAccess.Read(handle, bytes.AsSpan(done), (long)h.Offset + done);
-            if (n == 0)
-                throw new ElfFormatException($"truncated ELF file (section {section.Name})");
-            done += n;
-        }
-        return (h.Flags & ShfCompressed) != 0 ? Inflate(section.Name, bytes) : bytes;
+        var bytes = FileBytes.Read(handle, section.Offset, section.Size, $"section {section.Name}");
+        return (section.Flags & ShfCompressed) != 0 ? Inflate(section.Name, bytes) : bytes;
     }
 
     /// <summary>An Elf64_Chdr (ch_type, ch_reserved, ch_size, ch_addralign) followed by a zlib stream.</summary>

@@ -1,7 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-using Microsoft.Win32.SafeHandles;
-
 namespace Zhuque.Interpose.Elf;
 
 /// <summary>One entry of .symtab with its name; Type and Binding are st_info's halves (STT_*, STB_*).</summary>
@@ -16,52 +12,26 @@ public sealed record ElfSymbol(string Name, ulong Value, ulong Size, byte Type, 
 }
 
 /// <summary>
-/// Every symbol of an ELF file's .symtab, in the table's order (a stripped
-/// file has none). The order matters: the linker keeps each object file's
-/// local symbols after the STT_FILE symbol naming its source, so a static
-/// variable is found by its file and name (LocalObjects). Reads with pread
-/// and checks the table and its string table against the file's length.
+/// Every symbol of an ELF file's .symtab, in the table's order (ElfReader
+/// reads it with ELFSharp; a stripped file has none, or only .dynsym's).
+/// The order matters: the linker keeps each object file's local symbols
+/// after the STT_FILE symbol naming its source, so a static variable is
+/// found by its file and name (LocalObjects).
 /// </summary>
 public sealed class ElfSymbolTable
 {
-    const int MaxSymbols = 1 << 22;
-
-    readonly ElfSymbol[] _symbols;
-
-    ElfSymbolTable(ElfFile elf, ElfSymbol[] symbols)
-    {
-        Elf = elf;
-        _symbols = symbols;
-    }
+    ElfSymbolTable(ElfFile elf) => Elf = elf;
 
     /// <summary>The file the table was read from (its sections say where each symbol lies).</summary>
     public ElfFile Elf { get; }
 
-    public IReadOnlyList<ElfSymbol> Symbols => _symbols;
+    public IReadOnlyList<ElfSymbol> Symbols => Elf.Symbols;
 
     /// <exception cref="ElfFormatException">not an ELF file, or its tables run past its end</exception>
-    public static ElfSymbolTable Read(string path)
-    {
-        var elf = ElfReader.Read(path);
-        var symtab = elf.Sections.FirstOrDefault(s => s.Name == ".symtab" && s.Header.Type == 2 /* SHT_SYMTAB */);
-        if (symtab is null || symtab.Header.Link >= elf.Sections.Count)
-            return new ElfSymbolTable(elf, []);
-        var strtab = elf.Sections[(int)symtab.Header.Link].Header;
-        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read);
-        var length = (ulong)RandomAccess.GetLength(handle);
-        var entry = (ulong)Unsafe.SizeOf<Elf64Sym>();
-        var count = symtab.Header.Size / entry;
-        if (symtab.Header.Offset > length || count > (length - symtab.Header.Offset) / entry || count > MaxSymbols)
-            throw new ElfFormatException("truncated ELF file (.symtab beyond the end)");
-        if (strtab.Offset > length || strtab.Size > length - strtab.Offset || strtab.Size > int.MaxValue)
-            throw new ElfFormatException("truncated ELF file (.strtab beyond the end)");
-        var raw = new Elf64Sym[count];
-        Read(handle, MemoryMarshal.AsBytes(raw.AsSpan()), (long)symtab.Header.Offset);
-        var names = new byte[strtab.Size];
-        Read(handle, names, (long)strtab.Offset);
-        return new ElfSymbolTable(elf, [.. raw.Select(s => new ElfSymbol(
-            ElfReader.NameAt(names, s.Name), s.Value, s.Size, (byte)(s.Info & 0xf), (byte)(s.Info >> 4), s.Shndx))]);
-    }
+    public static ElfSymbolTable Read(string path) => new(ElfReader.Read(path));
+
+    /// <summary>The symbols of a file already read.</summary>
+    public static ElfSymbolTable From(ElfFile elf) => new(elf);
 
     /// <summary>
     /// For each STT_FILE symbol named file (several object files may share a
@@ -70,30 +40,19 @@ public sealed class ElfSymbolTable
     /// </summary>
     public IEnumerable<IReadOnlyList<ElfSymbol>> LocalObjects(string file)
     {
-        for (var i = 0; i < _symbols.Length; i++)
+        var symbols = Elf.Symbols;
+        for (var i = 0; i < symbols.Count; i++)
         {
-            if (_symbols[i].Type != ElfSymbol.SttFile || _symbols[i].Name != file)
+            if (symbols[i].Type != ElfSymbol.SttFile || symbols[i].Name != file)
                 continue;
             var objects = new List<ElfSymbol>();
-            for (var j = i + 1; j < _symbols.Length && _symbols[j].Type != ElfSymbol.SttFile; j++)
+            for (var j = i + 1; j < symbols.Count && symbols[j].Type != ElfSymbol.SttFile; j++)
             {
-                var s = _symbols[j];
+                var s = symbols[j];
                 if (s.Type == ElfSymbol.SttObject && s.Binding == ElfSymbol.StbLocal && s.IsDefined)
                     objects.Add(s);
             }
             yield return objects;
-        }
-    }
-
-    static void Read(SafeFileHandle handle, Span<byte> buffer, long offset)
-    {
-        while (!buffer.IsEmpty)
-        {
-            var n = RandomAccess.Read(handle, buffer, offset);
-            if (n == 0)
-                throw new ElfFormatException("truncated ELF file (symbols)");
-            buffer = buffer[n..];
-            offset += n;
         }
     }
 }

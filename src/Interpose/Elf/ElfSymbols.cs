@@ -13,6 +13,9 @@ public sealed record ElfFunction(string Name, ulong Address, ulong Size);
 /// section: a thread stopped inside it, or a frame of it in a backtrace,
 /// is still named. For the same reason a symbol without a type in a code
 /// section counts as a function without a size (crt1's _start is one).
+/// Addresses are where the code runs: the file's own plus the load bias
+/// (0 for an ET_EXEC program; for a PIE program or a shared library, the
+/// base it was loaded at).
 /// </summary>
 public sealed class ElfSymbols
 {
@@ -30,15 +33,15 @@ public sealed class ElfSymbols
 
     public IReadOnlyList<ElfFunction> Functions => _functions;
 
-    public static ElfSymbols Read(string path) => From(ElfSymbolTable.Read(path));
+    public static ElfSymbols Read(string path, ulong loadBias = 0) => From(ElfSymbolTable.Read(path), loadBias);
 
-    /// <summary>The functions of a symbol table already read.</summary>
-    public static ElfSymbols From(ElfSymbolTable table)
+    /// <summary>The functions of a symbol table already read, moved by the load bias.</summary>
+    public static ElfSymbols From(ElfSymbolTable table, ulong loadBias = 0)
     {
         var elf = table.Elf;
         var functions = table.Symbols
             .Where(s => s.IsDefined && s.Value != 0 && (s.Type == ElfSymbol.SttFunc || (s.Type == SttNotype && InCode(elf, s))))
-            .Select(s => (Function: new ElfFunction(s.Name, s.Value, s.Size), SectionEnd: SectionEnd(elf, s)))
+            .Select(s => (Function: new ElfFunction(s.Name, s.Value + loadBias, s.Size), SectionEnd: SectionEnd(elf, s) + loadBias))
             .OrderBy(f => f.Function.Address)
             .ThenByDescending(f => f.Function.Size)
             .ToArray();
@@ -64,14 +67,14 @@ public sealed class ElfSymbols
     }
 
     static bool InCode(ElfFile elf, ElfSymbol symbol) =>
-        symbol.SectionIndex < elf.Sections.Count && symbol.SectionIndex < 0xff00 && (elf.Sections[symbol.SectionIndex].Header.Flags & ShfExecinstr) != 0;
+        symbol.SectionIndex < elf.Sections.Count && symbol.SectionIndex < 0xff00 && (elf.Sections[symbol.SectionIndex].Flags & ShfExecinstr) != 0;
 
     /// <summary>The end of the section a symbol is defined in, as far as it holds the symbol; else just past the symbol.</summary>
     static ulong SectionEnd(ElfFile elf, ElfSymbol symbol)
     {
         if (symbol.SectionIndex < elf.Sections.Count && symbol.SectionIndex < 0xff00)
         {
-            var h = elf.Sections[symbol.SectionIndex].Header;
+            var h = elf.Sections[symbol.SectionIndex];
             if (symbol.Value >= h.Addr && symbol.Value - h.Addr < h.Size)
                 return h.Addr + h.Size;
         }

@@ -1,8 +1,10 @@
 namespace Zhuque.Interpose.Elf;
 
 /// <summary>
-/// The executable code of a static, non-PIE program, read from its file:
-/// each executable PT_LOAD segment's bytes at its virtual address, so that
+/// The executable code of a program or shared library, read from its file:
+/// each executable PT_LOAD segment's bytes at its virtual address plus the
+/// load bias (0 for an ET_EXEC program; the base an ET_DYN one was loaded
+/// at), so that
 /// the instructions at an address can be read without the process. Bytes a
 /// segment has in memory but not in the file (p_memsz beyond p_filesz) are
 /// not code.
@@ -16,10 +18,9 @@ public sealed class ProgramCode
     ProgramCode((ulong, byte[])[] segments) => _segments = segments;
 
     /// <exception cref="ElfFormatException">a segment lies past the end of the file, or is too large</exception>
-    public static ProgramCode Read(string path, ElfFile elf)
+    public static ProgramCode Read(string path, ElfFile elf, ulong loadBias = 0)
     {
         using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read);
-        var length = (ulong)RandomAccess.GetLength(handle);
         var segments = new List<(ulong, byte[])>();
         ulong total = 0;
         foreach (var p in elf.ProgramHeaders)
@@ -29,18 +30,10 @@ public sealed class ProgramCode
             total += p.FileSize;
             if (p.FileSize > MaxCodeBytes || total > MaxCodeBytes)
                 throw new ElfFormatException($"code segments of more than {MaxCodeBytes} bytes");
-            if (p.Offset > length || p.FileSize > length - p.Offset || p.VAddr > ulong.MaxValue - p.FileSize)
-                throw new ElfFormatException("truncated ELF file (code segment beyond the end)");
-            var bytes = new byte[p.FileSize];
-            var done = 0;
-            while (done < bytes.Length)
-            {
-                var n = RandomAccess.Read(handle, bytes.AsSpan(done), (long)p.Offset + done);
-                if (n == 0)
-                    throw new ElfFormatException("truncated ELF file (code segment)");
-                done += n;
-            }
-            segments.Add((p.VAddr, bytes));
+            var address = p.VAddr + loadBias;
+            if (address < p.VAddr || address > ulong.MaxValue - p.FileSize)
+                throw new ElfFormatException("code segment beyond the end of the address space");
+            segments.Add((address, FileBytes.Read(handle, p.Offset, p.FileSize, "code segment")));
         }
         return new ProgramCode([.. segments.OrderBy(s => s.Item1)]);
     }

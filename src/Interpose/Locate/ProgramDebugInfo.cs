@@ -40,7 +40,7 @@ public sealed record ProgramDebugInfo(ElfSymbols? Symbols, LineTable? Lines, Fde
     {
         if (sections.Find(".eh_frame") is not { } section)
             return null;
-        return new FdeTable(EhFrameReader.Read(sections.Read(section), section.Header.Addr));
+        return new FdeTable(EhFrameReader.Read(sections.Read(section), section.Addr));
     }
 
     static T? Part<T>(Func<T?> read) where T : class
