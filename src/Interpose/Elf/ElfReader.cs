@@ -34,7 +34,7 @@ public static class ElfReader
             var segments = elf.Segments.Select(Phdr).ToArray();
             var sections = header.ShOff == 0 ? [] : elf.Sections.Select(Section).ToArray();
             return new ElfFile((ushort)elf.Type, (ushort)elf.Machine, elf.EntryPoint, segments, sections,
-                Interpreter(elf), Symbols(elf));
+                Interpreter(file, segments), Symbols(elf));
         }
         catch (EndOfStreamException)
         {
@@ -109,14 +109,14 @@ public static class ElfReader
     static ElfSection Section(Section<ulong> s) =>
         new(s.Name ?? "", (uint)s.Type, s.RawFlags, s.LoadAddress, s.Offset, s.Size);
 
-    static string? Interpreter(ELF<ulong> elf)
+    static string? Interpreter(FileStream file, Elf64Phdr[] segments)
     {
-        var interp = elf.Segments.FirstOrDefault(s => s.Type == SegmentType.Interpreter);
-        if (interp is null)
+        var interp = segments.FirstOrDefault(p => p.Type == ElfConstants.PtInterp);
+        if (interp.Type != ElfConstants.PtInterp)
             return null;
-        if (interp.FileSize is < 0 or > MaxInterpreterLength)
+        if (interp.FileSize > MaxInterpreterLength)
             throw new ElfFormatException($"PT_INTERP of {interp.FileSize} bytes");
-        var bytes = interp.GetFileContents();
+        var bytes = FileBytes.Read(file.SafeFileHandle, interp.Offset, interp.FileSize, "PT_INTERP");
         var end = Array.IndexOf(bytes, (byte)0);
         return Encoding.UTF8.GetString(bytes, 0, end < 0 ? bytes.Length : end);
     }
