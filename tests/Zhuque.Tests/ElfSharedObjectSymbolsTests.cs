@@ -1,5 +1,7 @@
 using System.Globalization;
 using Zhuque.Interpose.Elf;
+using Zhuque.Interpose.Frames;
+using Zhuque.Interpose.Signals;
 using Zhuque.Tests.Support;
 
 namespace Zhuque.Tests;
@@ -69,5 +71,23 @@ public sealed class ElfSharedObjectSymbolsTests(SharedObjects shared) : IClassFi
         Assert.True(code.Contains(Bias + use.Address));
         Assert.False(code.Contains(use.Address));
         Assert.Equal(file.ToArray(), code.From(Bias + use.Address)[..(int)use.Size].ToArray());
+    }
+
+    /// <summary>
+    /// A stripped dynamic program keeps only .dynsym: its exported names are
+    /// read, but it has no local statics, so the signal dispositions are
+    /// unknown for the same reason as for a program with no table at all.
+    /// </summary>
+    [Fact]
+    public void AStrippedProgramHasOnlyDynamicSymbols()
+    {
+        var path = shared["stripped-pie"];
+        Proc.Check("strip", "-o", path, shared.MuslPie);
+        var table = ElfSymbolTable.Read(path);
+        Assert.True(table.IsDynamicOnly);
+        Assert.NotEmpty(table.Symbols);
+        Assert.False(ElfSymbolTable.Read(shared.MuslPie).IsDynamicOnly);
+        using var memory = new ImageMemory([], _ => null);
+        Assert.Equal("the program has no symbol table (stripped)", SignalDispositionReader.Read(table, memory).Unknown);
     }
 }

@@ -5,8 +5,9 @@ public sealed record ElfSection(string Name, uint Type, ulong Flags, ulong Addr,
 
 /// <summary>
 /// What ElfReader found: e_type, e_machine, e_entry, every program header,
-/// every section, the PT_INTERP string, and the symbols of .symtab (or of
-/// .dynsym when the file was stripped, as a shared library keeps that one).
+/// every section, the PT_INTERP string, and the symbols of .symtab, or of
+/// .dynsym when the file was stripped (a dynamically linked file keeps that
+/// one): SymbolSection names which, null when there is neither.
 /// Addresses are the file's own: for an ET_DYN file (a PIE program, a shared
 /// library) they are relative to the load bias the kernel or the dynamic
 /// linker chose, which the readers of symbols and code take as a parameter.
@@ -18,7 +19,8 @@ public sealed record ElfFile(
     IReadOnlyList<Elf64Phdr> ProgramHeaders,
     IReadOnlyList<ElfSection> Sections,
     string? Interpreter,
-    IReadOnlyList<ElfSymbol> Symbols)
+    IReadOnlyList<ElfSymbol> Symbols,
+    string? SymbolSection)
 {
     public bool IsDynamicallyLinked => Interpreter is not null;
 

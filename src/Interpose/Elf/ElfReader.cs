@@ -33,8 +33,9 @@ public static class ElfReader
             using var elf = ELFReader.Load<ulong>(header.ShOff == 0 ? WithoutSections(file, header) : file, false);
             var segments = elf.Segments.Select(Phdr).ToArray();
             var sections = header.ShOff == 0 ? [] : elf.Sections.Select(Section).ToArray();
+            var symbols = FindSymbolTable(elf);
             return new ElfFile((ushort)elf.Type, (ushort)elf.Machine, elf.EntryPoint, segments, sections,
-                Interpreter(file, segments), Symbols(elf));
+                Interpreter(file, segments), symbols is null ? [] : Symbols(symbols), symbols?.Name);
         }
         catch (EndOfStreamException)
         {
@@ -121,14 +122,15 @@ public static class ElfReader
         return Encoding.UTF8.GetString(bytes, 0, end < 0 ? bytes.Length : end);
     }
 
-    /// <summary>.symtab's entries in the table's order; else .dynsym's (a stripped shared library keeps only that one).</summary>
-    static ElfSymbol[] Symbols(ELF<ulong> elf)
+    /// <summary>.symtab; else .dynsym (a stripped shared library keeps only that one); else null.</summary>
+    static SymbolTable<ulong>? FindSymbolTable(ELF<ulong> elf)
     {
         var tables = elf.GetSections<SymbolTable<ulong>>().ToList();
-        var table = tables.FirstOrDefault(t => t.Type == SectionType.SymbolTable)
+        return tables.FirstOrDefault(t => t.Type == SectionType.SymbolTable)
             ?? tables.FirstOrDefault(t => t.Type == SectionType.DynamicSymbolTable);
-        if (table is null)
-            return [];
-        return [.. table.Entries.Select(s => new ElfSymbol(s.Name, s.Value, s.Size, (byte)s.Type, (byte)s.Binding, s.PointedSectionIndex))];
     }
+
+    /// <summary>The table's entries in its order.</summary>
+    static ElfSymbol[] Symbols(SymbolTable<ulong> table) =>
+        [.. table.Entries.Select(s => new ElfSymbol(s.Name, s.Value, s.Size, (byte)s.Type, (byte)s.Binding, s.PointedSectionIndex))];
 }

@@ -27,6 +27,9 @@ public sealed class ElfSymbolTable
 
     public IReadOnlyList<ElfSymbol> Symbols => Elf.Symbols;
 
+    /// <summary>Only .dynsym is left (the file was stripped): exported names, no local ones.</summary>
+    public bool IsDynamicOnly => Elf.SymbolSection == ".dynsym";
+
     /// <exception cref="ElfFormatException">not an ELF file, or its tables run past its end</exception>
     public static ElfSymbolTable Read(string path) => new(ElfReader.Read(path));
 

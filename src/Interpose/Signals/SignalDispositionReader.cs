@@ -23,7 +23,8 @@ public static class SignalDispositionReader
 
     public static SavedDispositions Read(ElfSymbolTable symbols, ImageMemory memory)
     {
-        if (symbols.Symbols.Count == 0)
+        // .dynsym (all a stripped dynamic program keeps) has no local statics.
+        if (symbols.Symbols.Count == 0 || symbols.IsDynamicOnly)
             return Unknown("the program has no symbol table (stripped)");
         var statics = symbols.LocalObjects(SourceFile)
             .Select(objects => objects.ToDictionary(o => o.Name, o => o, StringComparer.Ordinal))
