@@ -90,4 +90,45 @@ public sealed class ElfSharedObjectSymbolsTests(SharedObjects shared) : IClassFi
         using var memory = new ImageMemory([], _ => null);
         Assert.Equal("the program has no symbol table (stripped)", SignalDispositionReader.Read(table, memory).Unknown);
     }
+
+    /// <summary>
+    /// A real process, its PIE and library placed by glibc's loader: with
+    /// the biases its /proc/PID/maps shows, the addresses it prints of a
+    /// library function and of its own main are named in the right object.
+    /// </summary>
+    [Fact]
+    public void NamesFunctionsAcrossTheObjectsOfARunningProcess()
+    {
+        using var process = new LineProcess(shared.Pie, ["addresses"]);
+        var printed = process.ReadLine().Split(' ').Select(a => ulong.Parse(a[2..], NumberStyles.HexNumber, CultureInfo.InvariantCulture)).ToArray();
+        var maps = File.ReadAllLines($"/proc/{process.Pid}/maps");
+        var symbols = LoadedSymbols.Read([
+            new LoadedObject(shared.Pie, BiasOf(shared.Pie, maps)),
+            new LoadedObject(shared.Library, BiasOf(shared.Library, maps)),
+            new LoadedObject(SharedObjects.Libc, BiasOf(SharedObjects.Libc, maps)),
+        ]);
+        Assert.Equal(0, process.WaitForExit());
+        Assert.Equal("answer+0x0 in libzqt.so", symbols.Describe(printed[0]));
+        Assert.Equal("main+0x0 in pie", symbols.Describe(printed[1]));
+        Assert.Null(symbols.Describe(0x1000));
+    }
+
+    [Fact]
+    public void LeavesOutWhatCannotBeReadAndRefusesABiasForAnEtExecProgram()
+    {
+        var symbols = LoadedSymbols.Read([new LoadedObject(shared["gone.so"], Bias), new LoadedObject(shared.Library, Bias)]);
+        Assert.Equal([shared.Library], symbols.Objects.Select(o => o.Path));
+        Assert.Throws<ArgumentException>(() => LoadedSymbols.Read([new LoadedObject(shared.MuslNoPie, Bias)]));
+    }
+
+    /// <summary>Where the kernel or the loader put a file: its mapping of file offset 0, less the page of the PT_LOAD there.</summary>
+    static ulong BiasOf(string path, string[] maps)
+    {
+        var real = Proc.Check("realpath", path).Trim(); // maps names /usr/lib/... for /lib/...
+        var line = maps.Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .First(f => f.Length == 6 && f[5] == real && ulong.Parse(f[2], NumberStyles.HexNumber, CultureInfo.InvariantCulture) == 0);
+        var start = ulong.Parse(line[0].Split('-')[0], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+        var first = ElfReader.Read(path).ProgramHeaders.First(p => p.Type == ElfConstants.PtLoad && p.Offset == 0);
+        return start - (first.VAddr & ~0xfffUL);
+    }
 }

@@ -4,7 +4,7 @@ namespace Zhuque.Tests.Support;
 /// ET_DYN files built once per test run: a small shared library (gcc
 /// -shared), a glibc PIE linked against it, and a PIE and a -no-pie program
 /// built with plain musl-gcc (dynamically linked, as issue 12's programs
-/// are). Addresses in all of them but the -no-pie one are relative to a load bias.
+/// are). The glibc PIE finds the library by its rpath. Addresses in all of them but the -no-pie one are relative to a load bias.
 /// </summary>
 public sealed class SharedObjects : IDisposable
 {
@@ -16,9 +16,23 @@ public sealed class SharedObjects : IDisposable
         int use(int x) { return helper(x) + answer(); }
         """;
 
+    // "addresses": prints where answer (in the library) and main run, then waits for stdin's end.
     const string MainSource = """
+        #include <stdio.h>
+        #include <string.h>
+        extern int answer(void);
         extern int use(int);
-        int main(int argc, char **argv) { (void)argv; return use(argc); }
+        int main(int argc, char **argv)
+        {
+            if (argc > 1 && !strcmp(argv[1], "addresses")) {
+                printf("%p %p\n", (void *)answer, (void *)main);
+                fflush(stdout);
+                while (getchar() != EOF)
+                    ;
+                return 0;
+            }
+            return use(argc);
+        }
         """;
 
     readonly TempDir _dir = new();
@@ -28,7 +42,7 @@ public sealed class SharedObjects : IDisposable
         File.WriteAllText(_dir["lib.c"], LibrarySource);
         File.WriteAllText(_dir["main.c"], MainSource);
         Proc.Check("gcc", "-shared", "-fPIC", "-O1", "-g", "-o", _dir["libzqt.so"], _dir["lib.c"]);
-        Proc.Check("gcc", "-O1", "-fPIE", "-pie", "-o", _dir["pie"], _dir["main.c"], "-L" + _dir.Path, "-lzqt");
+        Proc.Check("gcc", "-O1", "-fPIE", "-pie", "-o", _dir["pie"], _dir["main.c"], "-L" + _dir.Path, "-lzqt", "-Wl,-rpath," + _dir.Path);
         Proc.Check("musl-gcc", "-O1", "-fPIE", "-pie", "-o", _dir["musl-pie"], _dir["main.c"], _dir["lib.c"]);
         Proc.Check("musl-gcc", "-O1", "-no-pie", "-o", _dir["musl-no-pie"], _dir["main.c"], _dir["lib.c"]);
     }
