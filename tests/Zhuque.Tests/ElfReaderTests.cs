@@ -96,15 +96,26 @@ public sealed class ElfReaderTests(Programs programs, SharedObjects shared) : IC
         Assert.Equal(MuslInterpreter, elf.Interpreter);
     }
 
-    /// <summary>What ELFSharp throws on a damaged file (here e_shstrndx names a section that is no string table) is an ElfFormatException.</summary>
-    [Fact]
-    public void RefusesADamagedElfFileWithOneLine()
+    /// <summary>
+    /// What ELFSharp throws on a damaged file is an ElfFormatException: here
+    /// e_shstrndx names a section that is no string table, or e_shoff is past
+    /// 2^63 (ELFSharp seeks before the start of the file).
+    /// </summary>
+    [Theory]
+    [InlineData("shstrndx")]
+    [InlineData("shoff")]
+    public void RefusesADamagedElfFileWithOneLine(string field)
     {
-        var path = shared["bad-shstrndx"];
+        var path = shared["bad-" + field];
         var bytes = File.ReadAllBytes(shared.Library);
-        var text = ReadElf.Of(shared.Library).Sections.Single(s => s.Name == ".text").Index;
-        bytes[62] = (byte)text;
-        bytes[63] = 0;
+        if (field == "shstrndx")
+        {
+            var text = ReadElf.Of(shared.Library).Sections.Single(s => s.Name == ".text").Index;
+            bytes[62] = (byte)text;
+            bytes[63] = 0;
+        }
+        else
+            bytes[47] = 0x80; // e_shoff's top byte
         File.WriteAllBytes(path, bytes);
         var e = Assert.Throws<ElfFormatException>(() => ElfReader.Read(path));
         Assert.StartsWith("damaged ELF file (", e.Message);

@@ -41,6 +41,11 @@ public static class ElfReader
         {
             throw new ElfFormatException("truncated ELF file (a table runs past the end)");
         }
+        catch (IOException e)
+        {
+            // ELFSharp takes offsets as signed: one past 2^63 is a seek before the start (EINVAL).
+            throw new ElfFormatException($"damaged ELF file ({e.Message})");
+        }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or IndexOutOfRangeException
                                       or KeyNotFoundException or OverflowException or InvalidCastException or OutOfMemoryException)
         {
