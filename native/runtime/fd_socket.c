@@ -78,7 +78,6 @@ void __zq_save_socket(struct zq_fd *e)
 	int32_t backlog = (unsigned)e->fd < ZQ_FDS_CAP
 		? ((int32_t *)((char *)__zq_ctx + ZQ_BACKLOG_OFF))[e->fd] : 0;
 	int listening = opt(e->fd, SOL_SOCKET, SO_ACCEPTCONN) == 1;
-
 	struct zq_fd_socket *s = &e->arg.socket;
 
 	e->kind = ZQ_FD_SOCKET;

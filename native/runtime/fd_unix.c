@@ -96,9 +96,8 @@ static uint32_t peek_all(int fd, int stream, char *buf, uint32_t cap)
 void __zq_save_unix(struct zq_fd *e)
 {
 	char *buf = (char *)__zq_ctx + ZQ_SCRATCH_OFF;
-	uint32_t n;
-
 	struct zq_fd_socket *s = &e->arg.socket;
+	uint32_t n;
 
 	s->peer_ino = peer_inode(e->ino);
 	if (!s->peer_ino) return;
