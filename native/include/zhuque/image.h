@@ -116,7 +116,9 @@ static const char zq_file_names[ZQ_FILE_COUNT][8] = {
 	[ZQ_FILE_ARENA] = "arena", [ZQ_FILE_FIXED] = "fixed",
 };
 
-/* A mapped range, kept sorted by start and merged like kernel VMAs. */
+/* A mapped range, kept sorted by start and merged like kernel VMAs.
+ * Written by the shim at run (program, data, stack), then by the runtime
+ * at every mapping change; the shim maps them back at resume. */
 struct zq_region {
 	uint64_t start;   /* page aligned */
 	uint64_t end;     /* exclusive, page aligned */
@@ -130,7 +132,8 @@ enum zq_thread_state {
 	ZQ_THREAD_CAPTURED = 1, /* its frame is on its stack, complete */
 };
 
-/* A thread captured at a failure. */
+/* A thread captured at a failure: written by the runtime (the shim at
+ * resume only reads it; the runtime sets mem_tid and frees the entry). */
 struct zq_thread {
 	uint64_t tp;      /* thread pointer (fs base) */
 	uint64_t frame;   /* its ucontext_t, pushed by the kernel on its stack */
@@ -254,8 +257,9 @@ struct zq_sockopt {
 };
 
 /* A file the program mapped read-only (mmap of a descriptor without
- * PROT_WRITE): at resume it is opened by path, checked to be the same
- * file, unchanged, and mapped again with the same flags. Regions name it
+ * PROT_WRITE), recorded by the runtime: at resume the shim opens it by
+ * path, checks it is the same file, unchanged, and maps it again with the
+ * same flags. Regions name it
  * as ZQ_FILE_MAPPED + its index; offsets are the file's. */
 struct zq_mapfile {
 	uint64_t dev;       /* st_dev, st_ino, st_size and st_mtim at mmap */
