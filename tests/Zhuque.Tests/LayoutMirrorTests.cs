@@ -91,6 +91,22 @@ public sealed partial class LayoutMirrorTests
         Assert.Null(BackingFiles.RelativePath(ZqFile.Program));
     }
 
+    /// <summary>zq_listen_opts, where a listener's options begin, is DescriptorData.OptionsOffset for every address length.</summary>
+    [Fact]
+    public void TheListenerOptionsOffsetMatchesC()
+    {
+        var probe = new StringBuilder("#include <stdio.h>\n#include <zhuque/image.h>\nint main(void)\n{\n");
+        probe.AppendLine($"\tfor (unsigned n = 0; n <= {DescriptorData.MaxAddressLength}; n++) printf(\"opts%u %u\\n\", n, zq_listen_opts(n));");
+        probe.AppendLine("\treturn 0;\n}");
+        var actual = CProbe.Run(probe.ToString(), Repo.IncludeDir);
+
+        var mismatches = Enumerable.Range(0, DescriptorData.MaxAddressLength + 1)
+            .Where(n => actual[$"opts{n}"] != DescriptorData.OptionsOffset((uint)n).ToString())
+            .Select(n => $"address of {n} bytes: C {actual[$"opts{n}"]}, C# {DescriptorData.OptionsOffset((uint)n)}")
+            .ToList();
+        Assert.True(mismatches.Count == 0, string.Join("\n", mismatches));
+    }
+
     /// <summary>The comparison must be able to fail: a mirror missing its last field is caught.</summary>
     [Fact]
     public void AMirrorWithAMissingFieldIsCaught()
