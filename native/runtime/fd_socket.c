@@ -5,10 +5,10 @@
 #include <netinet/tcp.h>
 #include <string.h>
 
-/* Sockets: arg[0] domain, arg[1] type, arg[2] protocol, arg[3] listen
- * backlog. A listening socket (or a bound datagram socket) is LISTEN; its
- * data is a uint32 address length, the address (each padded to 8 bytes),
- * then zq_sockopt entries for the options worth setting again. Any other
+/* Sockets: what socket(2) is given, in struct zq_fd_listen or
+ * zq_fd_socket. A listening socket (or a bound datagram socket) is LISTEN,
+ * with its backlog; its data is a zq_listen_head, the address (padded to 8
+ * bytes), then zq_sockopt entries for the options worth setting again. Any other
  * socket is SOCKET: a connection cannot outlive its process, so it comes
  * back as one whose peer has closed, unless it is a Unix socket whose
  * other end the program holds too (fd_unix.c). */
@@ -47,26 +47,28 @@ static const struct { int level, name; } kept[] = {
  * reply (Nagle against delayed ACKs: 40 ms each). */
 static void save_listener(struct zq_fd *e, const void *addr, unsigned alen)
 {
+	const struct zq_fd_listen *s = &e->arg.listen;
 	struct zq_sockopt o[sizeof kept / sizeof *kept];
-	uint32_t alen32 = alen, i, n = 0;
-	long fresh = __syscall(SYS_socket, e->arg[0], e->arg[1] | SOCK_CLOEXEC, e->arg[2]);
+	struct zq_listen_head head = { alen, 0 };
+	uint32_t i, n = 0;
+	long fresh = __syscall(SYS_socket, s->domain, s->type | SOCK_CLOEXEC, s->protocol);
 	uint64_t first;
 
 	for (i = 0; i < sizeof kept / sizeof *kept; i++) {
 		int v;
-		if (kept[i].level == IPPROTO_TCP && e->arg[2] != IPPROTO_TCP) continue;
-		if (kept[i].level == IPPROTO_IPV6 && e->arg[0] != AF_INET6) continue;
+		if (kept[i].level == IPPROTO_TCP && s->protocol != IPPROTO_TCP) continue;
+		if (kept[i].level == IPPROTO_IPV6 && s->domain != AF_INET6) continue;
 		if ((v = opt(e->fd, kept[i].level, kept[i].name)) < 0) continue;
 		if (fresh >= 0 && v == opt(fresh, kept[i].level, kept[i].name)) continue;
 		o[n++] = (struct zq_sockopt){ kept[i].level, kept[i].name, v, 0 };
 	}
 	if (fresh >= 0) __syscall(SYS_close, fresh);
-	first = __zq_save_bytes(&alen32, sizeof alen32);
+	first = __zq_save_bytes(&head, sizeof head);
 	if (first == (uint64_t)-1 || __zq_save_bytes(addr, alen) == (uint64_t)-1
 	    || __zq_save_bytes(o, n * sizeof *o) == (uint64_t)-1)
 		return; /* the save is short of space, and lost */
 	e->data_off = first;
-	e->data_len = 8 + ((alen + 7) & -8) + n * sizeof *o;
+	e->data_len = zq_listen_opts(alen) + n * sizeof *o;
 }
 
 void __zq_save_socket(struct zq_fd *e)
@@ -76,14 +78,14 @@ void __zq_save_socket(struct zq_fd *e)
 	int32_t backlog = (unsigned)e->fd < ZQ_FDS_CAP
 		? ((int32_t *)((char *)__zq_ctx + ZQ_BACKLOG_OFF))[e->fd] : 0;
 	int listening = opt(e->fd, SOL_SOCKET, SO_ACCEPTCONN) == 1;
+	struct zq_fd_socket *s = &e->arg.socket;
 
 	e->kind = ZQ_FD_SOCKET;
-	e->arg[0] = opt(e->fd, SOL_SOCKET, SO_DOMAIN);
-	e->arg[1] = opt(e->fd, SOL_SOCKET, SO_TYPE);
-	e->arg[2] = opt(e->fd, SOL_SOCKET, SO_PROTOCOL);
-	e->arg[3] = backlog > 0 ? backlog : SOMAXCONN;
+	s->domain = opt(e->fd, SOL_SOCKET, SO_DOMAIN);
+	s->type = opt(e->fd, SOL_SOCKET, SO_TYPE);
+	s->protocol = opt(e->fd, SOL_SOCKET, SO_PROTOCOL);
 	if (__syscall(SYS_getsockname, e->fd, addr, &alen)) return;
-	if (!listening && e->arg[1] == SOCK_DGRAM) {
+	if (!listening && s->type == SOCK_DGRAM) {
 		char peer[128];
 		unsigned plen = sizeof peer;
 		listening = __syscall(SYS_getpeername, e->fd, peer, &plen) != 0
@@ -94,11 +96,12 @@ void __zq_save_socket(struct zq_fd *e)
 		 * so it leaves no TIME_WAIT holding the port its listener must
 		 * bind again on resume. */
 		struct linger now = { 1, 0 };
-		if (e->arg[1] == SOCK_STREAM && e->arg[0] != AF_UNIX)
+		if (s->type == SOCK_STREAM && s->domain != AF_UNIX)
 			__syscall(SYS_setsockopt, e->fd, SOL_SOCKET, SO_LINGER, &now, sizeof now);
-		if (e->arg[0] == AF_UNIX) __zq_save_unix(e);
+		if (s->domain == AF_UNIX) __zq_save_unix(e);
 		return;
 	}
 	e->kind = ZQ_FD_LISTEN;
+	e->arg.listen.backlog = backlog > 0 ? backlog : SOMAXCONN;
 	save_listener(e, addr, alen);
 }

@@ -1,7 +1,6 @@
 #include "zq.h"
 
-/* TIMERFD: arg[0] the clock, arg[1] ns left before it fires (0: disarmed),
- * arg[2] the interval in ns. */
+/* TIMERFD: its clock, time left and interval (struct zq_fd_timerfd). */
 static uint64_t timespec_ns(const char *v)
 {
 	uint64_t s = __zq_number(&v, 10);
@@ -13,7 +12,7 @@ void __zq_save_timerfd(struct zq_fd *e)
 	const char *info = __zq_fdinfo(e->fd), *v;
 
 	e->kind = ZQ_FD_TIMERFD;
-	if ((v = __zq_field(info, "clockid"))) e->arg[0] = __zq_number(&v, 10);
-	if ((v = __zq_field(info, "it_value"))) e->arg[1] = timespec_ns(v);
-	if ((v = __zq_field(info, "it_interval"))) e->arg[2] = timespec_ns(v);
+	if ((v = __zq_field(info, "clockid"))) e->arg.timerfd.clock = __zq_number(&v, 10);
+	if ((v = __zq_field(info, "it_value"))) e->arg.timerfd.value_ns = timespec_ns(v);
+	if ((v = __zq_field(info, "it_interval"))) e->arg.timerfd.interval_ns = timespec_ns(v);
 }

@@ -6,7 +6,7 @@
 
 /* A connected Unix socket whose other end the program also holds (a
  * socketpair, or both ends of a connection to its own listener) comes
- * back as a pair with the bytes each end had not read yet. arg[3]: the
+ * back as a pair with the bytes each end had not read yet. peer_ino: the
  * peer's inode, which the kernel's sock_diag tells; peer: the descriptor
  * holding it, once every descriptor is saved; data: the unread bytes, for
  * a datagram or seqpacket socket each message as a uint32 length and its
@@ -96,11 +96,12 @@ static uint32_t peek_all(int fd, int stream, char *buf, uint32_t cap)
 void __zq_save_unix(struct zq_fd *e)
 {
 	char *buf = (char *)__zq_ctx + ZQ_SCRATCH_OFF;
+	struct zq_fd_socket *s = &e->arg.socket;
 	uint32_t n;
 
-	e->arg[3] = peer_inode(e->ino);
-	if (!e->arg[3]) return;
-	n = peek_all(e->fd, e->arg[1] == SOCK_STREAM, buf, ZQ_SCRATCH_SIZE);
+	s->peer_ino = peer_inode(e->ino);
+	if (!s->peer_ino) return;
+	n = peek_all(e->fd, s->type == SOCK_STREAM, buf, ZQ_SCRATCH_SIZE);
 	if (n) __zq_keep(e, buf, n);
 }
 
@@ -110,11 +111,12 @@ void __zq_pair_sockets(void)
 	uint32_t i, j, n = __zq_ctx->fd_count;
 
 	for (i = 0; i < n; i++) {
-		if (all[i].kind != ZQ_FD_SOCKET || all[i].arg[0] != AF_UNIX || !all[i].arg[3])
+		const struct zq_fd_socket *s = &all[i].arg.socket;
+		if (all[i].kind != ZQ_FD_SOCKET || s->domain != AF_UNIX || !s->peer_ino)
 			continue;
 		for (j = 0; j < n && all[i].peer < 0; j++)
-			if (all[j].kind == ZQ_FD_SOCKET && all[j].ino == all[i].arg[3]
-			    && all[j].arg[3] == all[i].ino)
+			if (all[j].kind == ZQ_FD_SOCKET && all[j].ino == s->peer_ino
+			    && all[j].arg.socket.peer_ino == all[i].ino)
 				all[i].peer = all[j].fd;
 	}
 }

@@ -101,9 +101,11 @@ static long map_fixed_file(uint64_t a, uint64_t len, int prot, int noreplace)
 {
 	struct zq_header *h = __zq_ctx;
 	struct stat st;
+	char name[sizeof ZQ_REGIONS_DIR + sizeof *zq_file_names];
 	long fd, r;
 
-	fd = __syscall(SYS_openat, h->dir_fd, "regions/fixed",
+	__zq_file_path(name, ZQ_FILE_FIXED);
+	fd = __syscall(SYS_openat, h->dir_fd, name,
 		O_RDWR|O_CREAT|O_NOFOLLOW|O_CLOEXEC, 0600);
 	if (fd < 0) return fd;
 	r = __syscall(SYS_fstat, fd, &st);

@@ -2,6 +2,7 @@
 #include "syscall.h"
 #include <fcntl.h>
 #include <errno.h>
+#include <string.h>
 
 /* Image memory takes its file space when it is handed out: on a full
  * filesystem (or over a quota) the mmap, brk or mprotect that asked for
@@ -35,10 +36,12 @@ static long take_in(const char *name, uint64_t off, uint64_t len)
 	return r;
 }
 
-static const char *const names[ZQ_FILE_COUNT] = {
-	[ZQ_FILE_DATA] = "regions/data", [ZQ_FILE_STACK] = "regions/stack",
-	[ZQ_FILE_BRK] = "regions/brk", [ZQ_FILE_FIXED] = "regions/fixed",
-};
+/* IMAGE-relative path of a region file: ZQ_REGIONS_DIR/name. */
+void __zq_file_path(char *to, uint32_t file)
+{
+	memcpy(to, ZQ_REGIONS_DIR "/", sizeof ZQ_REGIONS_DIR);
+	memcpy(to + sizeof ZQ_REGIONS_DIR, zq_file_names[file], sizeof *zq_file_names);
+}
 
 /* The arena, where nearly all of it happens, is kept open; the program
  * file is the kernel's. An image run with --lazy-space takes no space
@@ -47,7 +50,11 @@ long __zq_reserve(uint32_t file, uint64_t off, uint64_t len)
 {
 	if (__zq_ctx->flags & ZQ_FLAG_LAZY_SPACE) return 0;
 	if (file == ZQ_FILE_ARENA) return take(__zq_ctx->arena_fd, off, len);
-	if (file < ZQ_FILE_COUNT && names[file]) return take_in(names[file], off, len);
+	if (file < ZQ_FILE_COUNT && *zq_file_names[file]) {
+		char name[sizeof ZQ_REGIONS_DIR + sizeof *zq_file_names];
+		__zq_file_path(name, file);
+		return take_in(name, off, len);
+	}
 	return 0;
 }
 

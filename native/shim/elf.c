@@ -99,8 +99,8 @@ static void map_data(struct program *p, struct zq_header *h, int rdir)
 	void *r;
 
 	if (!size) return;
-	fd = create_file(rdir, "data", size);
-	take_space(fd, 0, size, "data");
+	fd = create_file(rdir, zq_file_names[ZQ_FILE_DATA], size);
+	take_space(fd, 0, size, zq_file_names[ZQ_FILE_DATA]);
 	r = map(p->data_lo, size, PROT_READ|PROT_WRITE, MAP_SHARED|MAP_FIXED_NOREPLACE, fd, 0);
 	sys(SYS_close, fd, 0, 0);
 	if ((long)r < 0) die(EXIT_SETUP, "cannot map the data of", p->path, (long)r);

@@ -7,6 +7,6 @@
 int restore_eventfd(struct zq_header *h, const struct zq_fd *e)
 {
 	(void)h;
-	place(e, sys(SYS_eventfd2, e->arg[0], O_CLOEXEC | (e->arg[1] ? EFD_SEMAPHORE : 0), 0));
+	place(e, sys(SYS_eventfd2, e->arg.eventfd.count, O_CLOEXEC | (e->arg.eventfd.semaphore ? EFD_SEMAPHORE : 0), 0));
 	return 0;
 }

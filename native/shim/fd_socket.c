@@ -25,12 +25,13 @@ static long bind_again(long fd, const char *addr, uint32_t alen)
  * linger in TIME_WAIT on that port. A Unix socket's stale file goes. */
 int restore_listen(struct zq_header *h, const struct zq_fd *e)
 {
+	const struct zq_fd_listen *s = &e->arg.listen;
 	const char *d = saved(h, e);
-	uint32_t alen = *(const uint32_t *)d;
-	const char *addr = d + 8;
-	const struct zq_sockopt *o = (const void *)(addr + ((alen + 7) & -8));
-	uint32_t i, n = (e->data_len - 8 - ((alen + 7) & -8)) / sizeof *o;
-	long fd = sys(SYS_socket, e->arg[0], e->arg[1] | SOCK_CLOEXEC, e->arg[2]), r;
+	uint32_t alen = ((const struct zq_listen_head *)d)->addr_len;
+	const char *addr = d + sizeof(struct zq_listen_head);
+	const struct zq_sockopt *o = (const void *)(d + zq_listen_opts(alen));
+	uint32_t i, n = (e->data_len - zq_listen_opts(alen)) / sizeof *o;
+	long fd = sys(SYS_socket, s->domain, s->type | SOCK_CLOEXEC, s->protocol), r;
 	int one = 1;
 
 	if (fd < 0) fd_die(e, "cannot make a socket", fd);
@@ -41,7 +42,7 @@ int restore_listen(struct zq_header *h, const struct zq_fd *e)
 			v /= 2; /* the kernel doubles what it is given */
 		sys6(SYS_setsockopt, fd, o[i].level, o[i].name, (long)&v, sizeof v, 0);
 	}
-	if (e->arg[0] == AF_UNIX && alen > 2 && addr[2]) {
+	if (s->domain == AF_UNIX && alen > 2 && addr[2]) {
 		struct stat st;
 		const char *path = ((const struct sockaddr_un *)addr)->sun_path;
 		if (!sys(SYS_lstat, path, &st, 0) && S_ISSOCK(st.st_mode))
@@ -49,8 +50,8 @@ int restore_listen(struct zq_header *h, const struct zq_fd *e)
 	}
 	r = bind_again(fd, addr, alen);
 	if (r < 0) fd_die(e, "cannot bind its address again", r);
-	if (e->arg[1] == SOCK_STREAM || e->arg[1] == SOCK_SEQPACKET) {
-		r = sys(SYS_listen, fd, e->arg[3], 0);
+	if (s->type == SOCK_STREAM || s->type == SOCK_SEQPACKET) {
+		r = sys(SYS_listen, fd, s->backlog, 0);
 		if (r < 0) fd_die(e, "cannot listen again", r);
 	}
 	place(e, fd);
@@ -61,7 +62,7 @@ int restore_listen(struct zq_header *h, const struct zq_fd *e)
  * bytes at once, a datagram or seqpacket queue message by message. */
 static void refill(const struct zq_fd *e, const char *d, uint32_t len, long to)
 {
-	int stream = e->arg[1] == SOCK_STREAM, size = 2 * len;
+	int stream = e->arg.socket.type == SOCK_STREAM, size = 2 * len;
 	uint32_t off = 0, n;
 	long r;
 
@@ -104,7 +105,8 @@ int restore_socket(struct zq_header *h, const struct zq_fd *e)
 {
 	const struct zq_fd *w = e->peer >= 0 ? entry_of(h, e->peer) : 0;
 	int sv[2];
-	int type = e->arg[1] == SOCK_DGRAM || e->arg[1] == SOCK_SEQPACKET ? e->arg[1] : SOCK_STREAM;
+	uint64_t t = e->arg.socket.type;
+	int type = t == SOCK_DGRAM || t == SOCK_SEQPACKET ? t : SOCK_STREAM;
 	long r;
 
 	if (w && w->fd < e->fd) return 0;

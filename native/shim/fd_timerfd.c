@@ -8,15 +8,16 @@
  * firing at once. */
 int restore_timerfd(struct zq_header *h, const struct zq_fd *e)
 {
+	const struct zq_fd_timerfd *t = &e->arg.timerfd;
 	struct itimerspec its = {
-		{ e->arg[2] / 1000000000, e->arg[2] % 1000000000 },
-		{ e->arg[1] / 1000000000, e->arg[1] % 1000000000 },
+		{ t->interval_ns / 1000000000, t->interval_ns % 1000000000 },
+		{ t->value_ns / 1000000000, t->value_ns % 1000000000 },
 	};
-	long fd = sys(SYS_timerfd_create, e->arg[0], O_CLOEXEC, 0);
+	long fd = sys(SYS_timerfd_create, t->clock, O_CLOEXEC, 0);
 
 	(void)h;
-	if (!e->arg[1] && e->arg[2]) its.it_value.tv_nsec = 1;
-	if (fd >= 0 && (e->arg[1] || e->arg[2])) sys4(SYS_timerfd_settime, fd, 0, &its, 0);
+	if (!t->value_ns && t->interval_ns) its.it_value.tv_nsec = 1;
+	if (fd >= 0 && (t->value_ns || t->interval_ns)) sys4(SYS_timerfd_settime, fd, 0, &its, 0);
 	place(e, fd);
 	return 0;
 }

@@ -104,9 +104,9 @@ static int reserve(int rdir, const char *name, uint64_t addr, uint64_t size, uin
 /* The runtime keeps the arena open: every mmap takes its space there. */
 void map_windows(struct zq_header *h, int rdir, uint64_t brk)
 {
-	sys(SYS_close, reserve(rdir, "brk", brk, ZQ_BRK_MAX, ZQ_BRK_MAX), 0, 0);
+	sys(SYS_close, reserve(rdir, zq_file_names[ZQ_FILE_BRK], brk, ZQ_BRK_MAX, ZQ_BRK_MAX), 0, 0);
 	h->brk_start = h->brk_cur = brk;
-	h->arena_fd = move_high(reserve(rdir, "arena", ZQ_ARENA_BASE, ZQ_ARENA_SIZE, 0));
+	h->arena_fd = move_high(reserve(rdir, zq_file_names[ZQ_FILE_ARENA], ZQ_ARENA_BASE, ZQ_ARENA_SIZE, 0));
 	h->arena_hint = ZQ_ARENA_BASE;
 }
 
@@ -124,8 +124,8 @@ void map_stack(struct zq_header *h, int rdir)
 	if (size < 1 << 20) size = 1 << 20;
 	if (size > ZQ_STACK_MAX) size = ZQ_STACK_MAX;
 	size = PAGE_UP(size);
-	fd = create_file(rdir, "stack", size);
-	take_space(fd, 0, size, "stack");
+	fd = create_file(rdir, zq_file_names[ZQ_FILE_STACK], size);
+	take_space(fd, 0, size, zq_file_names[ZQ_FILE_STACK]);
 	r = map(ZQ_STACK_TOP - size, size, PROT_READ|PROT_WRITE,
 		MAP_SHARED|MAP_FIXED_NOREPLACE, fd, 0);
 	sys(SYS_close, fd, 0, 0);

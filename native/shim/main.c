@@ -77,9 +77,9 @@ static _Noreturn void run(char **args, char **envp, uint64_t *kaux, uint32_t fla
 	h->dir_fd = dir;
 	h->lock_fd = lock;
 	h->flags = image_flags(dir) | flags;
-	sys(SYS_mkdirat, dir, "regions", 0700);
-	rdir = sys4(SYS_openat, dir, "regions", O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC, 0);
-	if (rdir < 0) die(EXIT_SETUP, "cannot open", "regions/", rdir);
+	sys(SYS_mkdirat, dir, ZQ_REGIONS_DIR, 0700);
+	rdir = sys4(SYS_openat, dir, ZQ_REGIONS_DIR, O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC, 0);
+	if (rdir < 0) die(EXIT_SETUP, "cannot open", ZQ_REGIONS_DIR "/", rdir);
 
 	map_program(&prog, h, rdir);
 	map_windows(h, rdir, prog.end);

@@ -23,11 +23,6 @@ long spawn_thread(unsigned long flags, uint64_t stack, uint64_t ctid,
 	uint64_t tls, uint64_t fn, void *arg);
 _Noreturn void enter_resume(uint64_t fn, void *arg, uint64_t stack);
 
-static const char *const file_names[ZQ_FILE_COUNT] = {
-	[ZQ_FILE_DATA] = "data", [ZQ_FILE_STACK] = "stack", [ZQ_FILE_BRK] = "brk",
-	[ZQ_FILE_ARENA] = "arena", [ZQ_FILE_FIXED] = "fixed",
-};
-
 static int open_file(int dir, const char *name)
 {
 	long fd = sys4(SYS_openat, dir, name, O_RDWR|O_NOFOLLOW|O_CLOEXEC, 0);
@@ -96,7 +91,7 @@ static void map_region(const struct zq_header *h, const struct zq_region *r,
 	case ZQ_FILE_DATA:
 	case ZQ_FILE_STACK:
 	case ZQ_FILE_FIXED:
-		fd = open_file(rdir, file_names[r->file]);
+		fd = open_file(rdir, zq_file_names[r->file]);
 		res = (long)map(r->start, len, r->prot, MAP_SHARED|MAP_FIXED_NOREPLACE, fd, r->offset);
 		sys(SYS_close, fd, 0, 0);
 		break;
@@ -113,8 +108,8 @@ static void map_regions(struct zq_header *h, int rdir, int prog)
 	const struct zq_region *r = ZQ_REGIONS(h);
 	uint32_t i;
 
-	sys(SYS_close, reserve(rdir, "brk", h->brk_start, ZQ_BRK_MAX), 0, 0);
-	h->arena_fd = move_high(reserve(rdir, "arena", ZQ_ARENA_BASE, ZQ_ARENA_SIZE));
+	sys(SYS_close, reserve(rdir, zq_file_names[ZQ_FILE_BRK], h->brk_start, ZQ_BRK_MAX), 0, 0);
+	h->arena_fd = move_high(reserve(rdir, zq_file_names[ZQ_FILE_ARENA], ZQ_ARENA_BASE, ZQ_ARENA_SIZE));
 	for (i = 0; i < h->region_count; i++) map_region(h, &r[i], rdir, prog);
 }
 
@@ -152,8 +147,8 @@ _Noreturn void resume(int dir, int lock, const char *path, uint64_t *kaux)
 	load_program(&prog, path);
 	if (prog.eh.e_entry != h->entry)
 		die(EXIT_SETUP, "the program is not the one the image was saved from:", path, 0);
-	rdir = sys4(SYS_openat, dir, "regions", O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC, 0);
-	if (rdir < 0) die(EXIT_SETUP, "cannot open", "regions/", rdir);
+	rdir = sys4(SYS_openat, dir, ZQ_REGIONS_DIR, O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC, 0);
+	if (rdir < 0) die(EXIT_SETUP, "cannot open", ZQ_REGIONS_DIR "/", rdir);
 	map_regions(h, rdir, prog.fd);
 	sys(SYS_close, rdir, 0, 0);
 	sys(SYS_close, prog.fd, 0, 0);

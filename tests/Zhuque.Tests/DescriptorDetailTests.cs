@@ -12,10 +12,12 @@ public sealed class DescriptorDetailTests
 
     static byte[] Listener(byte[] address, params ZqSockopt[] options)
     {
-        var data = new byte[8 + ((address.Length + 7) & ~7) + (options.Length * 16)];
-        BitConverter.GetBytes((uint)address.Length).CopyTo(data, 0);
-        address.CopyTo(data, 8);
-        MemoryMarshal.AsBytes(options.AsSpan()).CopyTo(data.AsSpan(8 + ((address.Length + 7) & ~7)));
+        var head = new ZqListenHead { AddrLen = (uint)address.Length };
+        var at = DescriptorData.OptionsOffset(head.AddrLen);
+        var data = new byte[at + (options.Length * Marshal.SizeOf<ZqSockopt>())];
+        MemoryMarshal.Write(data, in head);
+        address.CopyTo(data, Marshal.SizeOf<ZqListenHead>());
+        MemoryMarshal.AsBytes(options.AsSpan()).CopyTo(data.AsSpan(at));
         return data;
     }
 

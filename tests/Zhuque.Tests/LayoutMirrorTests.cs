@@ -17,7 +17,12 @@ namespace Zhuque.Tests;
 /// </summary>
 public sealed partial class LayoutMirrorTests
 {
-    static readonly Type[] Structs = [typeof(ZqRegion), typeof(ZqThread), typeof(ZqFd), typeof(ZqEpollItem), typeof(ZqSockopt), typeof(ZqMapFile), typeof(ZqHeader)];
+    static readonly Type[] Structs =
+    [
+        typeof(ZqRegion), typeof(ZqThread), typeof(ZqFdEventfd), typeof(ZqFdTimerfd), typeof(ZqFdSignalfd), typeof(ZqFdListen),
+        typeof(ZqFdSocket), typeof(ZqFdArg), typeof(ZqFd), typeof(ZqEpollItem), typeof(ZqListenHead), typeof(ZqSockopt),
+        typeof(ZqMapFile), typeof(ZqHeader),
+    ];
     static readonly Type[] Enums = [typeof(ZqState), typeof(ZqLost), typeof(ZqFile), typeof(ZqThreadState), typeof(ZqFdKind)];
 
     [Fact]
@@ -34,7 +39,9 @@ public sealed partial class LayoutMirrorTests
         var expected = new Dictionary<string, string>();
         foreach (var (cname, value) in Constants())
         {
-            probe.AppendLine($"\tprintf(\"{cname} %llu\\n\", (unsigned long long)({cname}));");
+            probe.AppendLine(value.StartsWith('"')
+                ? $"\tprintf(\"{cname} \\\"%s\\\"\\n\", {cname});"
+                : $"\tprintf(\"{cname} %llu\\n\", (unsigned long long)({cname}));");
             expected[cname] = value;
         }
         foreach (var e in Enums)
@@ -66,6 +73,40 @@ public sealed partial class LayoutMirrorTests
         Assert.Equal(structs.Order(), Structs.Select(CName).Order());
     }
 
+    /// <summary>zq_file_names, the one list of region file names, is Layout.FileNames entry by entry.</summary>
+    [Fact]
+    public void TheRegionFileNamesMatchC()
+    {
+        var probe = new StringBuilder("#include <stdio.h>\n#include <zhuque/image.h>\nint main(void)\n{\n");
+        probe.AppendLine("\tprintf(\"count %zu\\n\", sizeof zq_file_names / sizeof *zq_file_names);");
+        probe.AppendLine("\tfor (int i = 0; i < ZQ_FILE_COUNT; i++) printf(\"name%d \\\"%s\\\"\\n\", i, zq_file_names[i]);");
+        probe.AppendLine("\treturn 0;\n}");
+        var actual = CProbe.Run(probe.ToString(), Repo.IncludeDir);
+
+        Assert.Equal(((int)ZqFile.Count).ToString(), actual["count"]);
+        Assert.Equal((int)ZqFile.Count, Layout.FileNames.Count);
+        for (var i = 0; i < Layout.FileNames.Count; i++)
+            Assert.True($"\"{Layout.FileNames[i]}\"" == actual[$"name{i}"], $"zq_file_names[{i}]: C {actual[$"name{i}"]}, C# \"{Layout.FileNames[i]}\"");
+        Assert.Equal("regions/stack", BackingFiles.RelativePath(ZqFile.Stack));
+        Assert.Null(BackingFiles.RelativePath(ZqFile.Program));
+    }
+
+    /// <summary>zq_listen_opts, where a listener's options begin, is DescriptorData.OptionsOffset for every address length.</summary>
+    [Fact]
+    public void TheListenerOptionsOffsetMatchesC()
+    {
+        var probe = new StringBuilder("#include <stdio.h>\n#include <zhuque/image.h>\nint main(void)\n{\n");
+        probe.AppendLine($"\tfor (unsigned n = 0; n <= {DescriptorData.MaxAddressLength}; n++) printf(\"opts%u %u\\n\", n, zq_listen_opts(n));");
+        probe.AppendLine("\treturn 0;\n}");
+        var actual = CProbe.Run(probe.ToString(), Repo.IncludeDir);
+
+        var mismatches = Enumerable.Range(0, DescriptorData.MaxAddressLength + 1)
+            .Where(n => actual[$"opts{n}"] != DescriptorData.OptionsOffset((uint)n).ToString())
+            .Select(n => $"address of {n} bytes: C {actual[$"opts{n}"]}, C# {DescriptorData.OptionsOffset((uint)n)}")
+            .ToList();
+        Assert.True(mismatches.Count == 0, string.Join("\n", mismatches));
+    }
+
     /// <summary>The comparison must be able to fail: a mirror missing its last field is caught.</summary>
     [Fact]
     public void AMirrorWithAMissingFieldIsCaught()
@@ -80,6 +121,21 @@ public sealed partial class LayoutMirrorTests
     {
         var mismatches = LayoutComparer.Compare([typeof(RegionWithSignedProt)], Repo.IncludeDir, "zhuque/image.h");
         Assert.Contains(mismatches, m => m.Contains("prot") && m.Contains("signed"));
+    }
+
+    /// <summary>And a union member of the wrong type, though its size and offset agree (LISTEN's args read as a SOCKET's).</summary>
+    [Fact]
+    public void AMirrorWithAWrongNestedTypeIsCaught()
+    {
+        var mismatches = LayoutComparer.Compare([typeof(ArgWithListenAsSocket)], Repo.IncludeDir, "zhuque/image.h");
+        Assert.Contains(mismatches, m => m.StartsWith("type.zq_fd_arg.listen"));
+    }
+
+    [CName("zq_fd_arg")]
+    [StructLayout(LayoutKind.Explicit)]
+    struct ArgWithListenAsSocket
+    {
+        [FieldOffset(0)] public ZqFdSocket Listen;
     }
 
     [CName("zq_region")]
@@ -107,7 +163,7 @@ public sealed partial class LayoutMirrorTests
     {
         foreach (var f in typeof(Layout).GetFields(BindingFlags.Public | BindingFlags.Static).Where(f => f.IsLiteral))
             yield return (f.GetCustomAttribute<CNameAttribute>()?.Name ?? throw new InvalidOperationException($"Layout.{f.Name} has no [CName]"),
-                Convert.ToUInt64(f.GetRawConstantValue()).ToString());
+                f.GetRawConstantValue() is string s ? $"\"{s}\"" : Convert.ToUInt64(f.GetRawConstantValue()).ToString());
         foreach (var e in Enums)
         {
             foreach (var f in e.GetFields(BindingFlags.Public | BindingFlags.Static))
@@ -124,7 +180,7 @@ public sealed partial class LayoutMirrorTests
     [GeneratedRegex(@"^\s*(ZQ_\w+)\s*=", RegexOptions.Multiline)]
     private static partial Regex EnumMemberRegex();
 
-    [GeneratedRegex(@"^struct\s+(\w+)\s*\{", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^(?:struct|union)\s+(\w+)\s*\{", RegexOptions.Multiline)]
     private static partial Regex StructRegex();
 }
 
@@ -135,20 +191,25 @@ public static partial class LayoutComparer
     {
         var probe = new StringBuilder($"#include <stddef.h>\n#include <stdio.h>\n#include <{header}>\n");
         probe.AppendLine("#define SIGNED(T, f) ((__typeof__(((T *)0)->f))-1 < 0)");
+        probe.AppendLine("#define MAX(a, b) ((a) > (b) ? (a) : (b))");
         probe.AppendLine("int main(void)\n{");
         var expected = new Dictionary<string, string>();
         var coverage = new List<string>();
         foreach (var t in structs)
         {
             var c = t.GetCustomAttribute<CNameAttribute>()?.Name ?? throw new InvalidOperationException($"{t.Name} has no [CName]");
-            probe.AppendLine($"\tprintf(\"sizeof.{c} %zu\\n\", sizeof(struct {c}));");
+            var union = IsUnion(t);
+            var tag = $"{(union ? "union" : "struct")} {c}";
+            probe.AppendLine($"\tprintf(\"sizeof.{c} %zu\\n\", sizeof({tag}));");
             expected[$"sizeof.{c}"] = Marshal.SizeOf(t).ToString();
             var fields = t.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic);
             // A field C has and C# lacks can hide in the tail padding of the C#
             // struct, so also require the C# fields to cover every byte of the
-            // C struct (image.h has explicit padding only).
-            probe.AppendLine($"\tprintf(\"covered.{c} %zu\\n\", (size_t)0" +
-                string.Concat(fields.Select(f => $" + sizeof(((struct {c} *)0)->{SnakeCase(f.Name)})")) + ");");
+            // C struct (image.h has explicit padding only); a union's largest
+            // member must fill it.
+            var sizes = fields.Select(f => $"sizeof((({tag} *)0)->{SnakeCase(f.Name)})");
+            probe.AppendLine($"\tprintf(\"covered.{c} %zu\\n\", " +
+                (union ? sizes.Aggregate("(size_t)0", (a, b) => $"MAX({a}, {b})") : string.Join(" + ", sizes.Prepend("(size_t)0"))) + ");");
             coverage.Add(c);
             foreach (var f in fields)
             {
@@ -157,11 +218,19 @@ public static partial class LayoutComparer
                 // A fixed buffer mirrors a C array: its signedness is its element's.
                 var array = f.GetCustomAttribute<FixedBufferAttribute>();
                 var element = array is null ? field : field + "[0]";
-                probe.AppendLine($"\tprintf(\"offsetof.{key} %zu\\n\", offsetof(struct {c}, {field}));");
-                probe.AppendLine($"\tprintf(\"size.{key} %zu\\n\", sizeof(((struct {c} *)0)->{field}));");
-                probe.AppendLine($"\tprintf(\"signed.{key} %d\\n\", SIGNED(struct {c}, {element}));");
+                probe.AppendLine($"\tprintf(\"offsetof.{key} %zu\\n\", offsetof({tag}, {field}));");
+                probe.AppendLine($"\tprintf(\"size.{key} %zu\\n\", sizeof((({tag} *)0)->{field}));");
                 expected[$"offsetof.{key}"] = Marshal.OffsetOf(t, f.Name).ToString();
                 expected[$"size.{key}"] = (array is null ? Marshal.SizeOf(f.FieldType) : Marshal.SizeOf(array.ElementType) * array.Length).ToString();
+                if (f.FieldType.GetCustomAttribute<CNameAttribute>() is { } nested)
+                {
+                    // A nested struct or union: C's must be the very type C# names (compared on its own).
+                    var nestedTag = $"{(IsUnion(f.FieldType) ? "union" : "struct")} {nested.Name}";
+                    probe.AppendLine($"\tprintf(\"type.{key} %d\\n\", __builtin_types_compatible_p(__typeof__((({tag} *)0)->{field}), {nestedTag}));");
+                    expected[$"type.{key}"] = "1";
+                    continue;
+                }
+                probe.AppendLine($"\tprintf(\"signed.{key} %d\\n\", SIGNED({tag}, {element}));");
                 expected[$"signed.{key}"] = IsSigned(array?.ElementType ?? f.FieldType) ? "1" : "0";
             }
         }
@@ -173,6 +242,9 @@ public static partial class LayoutComparer
                 .Select(c => $"covered.{c}: the C# fields cover {actual[$"covered.{c}"]} of the {actual[$"sizeof.{c}"]} bytes of struct {c} (a field missing in C#?)"),
         ];
     }
+
+    /// <summary>A struct of LayoutKind.Explicit mirrors a C union.</summary>
+    static bool IsUnion(Type t) => t.StructLayoutAttribute?.Value == LayoutKind.Explicit;
 
     static bool IsSigned(Type t) => t == typeof(sbyte) || t == typeof(short) || t == typeof(int) || t == typeof(long);
 

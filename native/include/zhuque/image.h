@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #define ZQ_MAGIC        0x314d494555514857ULL /* "WHQUEIM1" little-endian */
-#define ZQ_ABI_VERSION  5
+#define ZQ_ABI_VERSION  6
 
 /* The auxv entry by which the shim tells the runtime where the context
  * lives. A program started any other way has no such entry, and the
@@ -59,6 +59,20 @@
 #define ZQ_RESERVE_CHUNK 0x0000000000010000ULL  /* table growth step: 64 KiB */
 #define ZQ_RESERVE_SAVE  0x0000000000040000ULL  /* of the save area at start */
 
+/* The header's state, and who moves it (shim: native/shim, at run or
+ * resume; runtime: native/runtime, inside the program; launcher: src/,
+ * with a pwrite of the word once the process is gone, ContextWriter):
+ *   (none) -> NEW        shim, creating the context (run)
+ *   NEW -> RUNNING       shim, just before it enters the program (run)
+ *   RUNNING -> SAVED     runtime, a failure captured, checksum last
+ *   RUNNING -> LOST      runtime, a failure it could not save (lost_reason);
+ *                        launcher, SIGPWR or another signal killed the
+ *                        process before the runtime saved it
+ *   SAVED -> RUNNING     runtime, once every thread of a resume is back
+ *   RUNNING -> EXITED    runtime, at exit (exit_status first); launcher,
+ *                        the same, when the process exited without it
+ *   RUNNING -> FAULTED   launcher, the process died of a fault signal
+ * A resume cut short leaves SAVED: the shim never writes the state then. */
 enum zq_state {
 	ZQ_STATE_NEW     = 0, /* being created by the shim */
 	ZQ_STATE_RUNNING = 1,
@@ -68,8 +82,6 @@ enum zq_state {
 	ZQ_STATE_FAULTED = 5, /* the program crashed itself */
 };
 
-/* Backing files of regions, under IMAGE/regions/ (PROGRAM is the program
- * file itself, mapped privately and read-only). */
 /* Why a failure was not saved (state LOST), recorded by the runtime
  * before it dies, with an errno in lost_errno: 0 when a table is at its
  * capacity, ENOSPC or EDQUOT when its file could not grow. */
@@ -93,7 +105,20 @@ enum zq_file {
 	ZQ_FILE_MAPPED  = 0x100, /* + i: entry i of the mapped-file table */
 };
 
-/* A mapped range, kept sorted by start and merged like kernel VMAs. */
+/* The backing file of each zq_file below ZQ_FILE_COUNT, by name under
+ * IMAGE/ZQ_REGIONS_DIR/: the one list of them (shim, runtime, and the
+ * launcher's mirror). PROGRAM has none: it is the program file itself,
+ * mapped privately and read-only; nor have the files the program mapped. */
+#define ZQ_REGIONS_DIR "regions"
+static const char zq_file_names[ZQ_FILE_COUNT][8] = {
+	[ZQ_FILE_PROGRAM] = "",
+	[ZQ_FILE_DATA] = "data", [ZQ_FILE_STACK] = "stack", [ZQ_FILE_BRK] = "brk",
+	[ZQ_FILE_ARENA] = "arena", [ZQ_FILE_FIXED] = "fixed",
+};
+
+/* A mapped range, kept sorted by start and merged like kernel VMAs.
+ * Written by the shim at run (program, data, stack), then by the runtime
+ * at every mapping change; the shim maps them back at resume. */
 struct zq_region {
 	uint64_t start;   /* page aligned */
 	uint64_t end;     /* exclusive, page aligned */
@@ -107,7 +132,8 @@ enum zq_thread_state {
 	ZQ_THREAD_CAPTURED = 1, /* its frame is on its stack, complete */
 };
 
-/* A thread captured at a failure. */
+/* A thread captured at a failure: written by the runtime (the shim at
+ * resume only reads it; the runtime sets mem_tid and frees the entry). */
 struct zq_thread {
 	uint64_t tp;      /* thread pointer (fs base) */
 	uint64_t frame;   /* its ucontext_t, pushed by the kernel on its stack */
@@ -138,6 +164,55 @@ enum zq_fd_kind {
 	ZQ_FD_OTHER    = 10, /* a kind Zhuque cannot restore */
 };
 
+/* What each kind keeps in zq_fd's arg, written by native/runtime/fd_KIND.c
+ * and read by native/shim/fd_KIND.c (and inspect). Every value is 64-bit,
+ * each kind's 32 bytes: FILE, PIPE, EPOLL, DUP and OTHER keep none (raw
+ * is zero). */
+struct zq_fd_eventfd {
+	uint64_t count;       /* the counter */
+	uint64_t semaphore;   /* 1 for EFD_SEMAPHORE */
+	uint64_t pad[2];
+};
+
+struct zq_fd_timerfd {
+	uint64_t clock;       /* its clockid */
+	uint64_t value_ns;    /* left before it fires; 0: disarmed */
+	uint64_t interval_ns; /* 0: fires once */
+	uint64_t pad;
+};
+
+struct zq_fd_signalfd {
+	uint64_t mask;        /* the signal mask: bit n-1 for signal n */
+	uint64_t pad[3];
+};
+
+/* LISTEN and SOCKET begin alike: what socket(2) is given again. */
+struct zq_fd_listen {
+	uint64_t domain;      /* SO_DOMAIN */
+	uint64_t type;        /* SO_TYPE */
+	uint64_t protocol;    /* SO_PROTOCOL */
+	uint64_t backlog;     /* given to listen(2), or SOMAXCONN */
+};
+
+struct zq_fd_socket {
+	uint64_t domain;
+	uint64_t type;
+	uint64_t protocol;
+	uint64_t peer_ino;    /* Unix: the other end's inode (sock_diag), 0
+	                       * unknown; its holder, if saved, is peer */
+};
+
+union zq_fd_arg {
+	uint64_t raw[4];
+	struct zq_fd_eventfd eventfd;
+	struct zq_fd_timerfd timerfd;
+	struct zq_fd_signalfd signalfd;
+	struct zq_fd_listen listen;
+	struct zq_fd_socket socket;
+};
+
+/* Written by the runtime at a failure, read by the shim at resume (which
+ * writes nothing into it) and by the launcher. */
 struct zq_fd {
 	int32_t  fd;
 	uint32_t kind;     /* enum zq_fd_kind */
@@ -151,7 +226,7 @@ struct zq_fd {
 	uint64_t data_off; /* in the save area: path, address and options, */
 	uint32_t data_len; /* unread pipe bytes or epoll registrations */
 	uint32_t deleted;  /* FILE: unlinked while open */
-	uint64_t arg[4];   /* per kind, see native/runtime/fd_KIND.c */
+	union zq_fd_arg arg; /* per kind, above */
 };
 
 /* EPOLL data: one per registration. */
@@ -161,7 +236,19 @@ struct zq_epoll_item {
 	uint64_t data;
 };
 
-/* LISTEN data: the address, then options to set again. */
+/* LISTEN data: this head, the address as getsockname gave it (addr_len
+ * bytes, padded to 8), then zq_sockopt entries to data_len. */
+struct zq_listen_head {
+	uint32_t addr_len;
+	uint32_t pad;
+};
+
+static inline uint32_t zq_listen_opts(uint32_t addr_len)
+{
+	return sizeof(struct zq_listen_head) + ((addr_len + 7) & -8u);
+}
+
+/* LISTEN data: an option to set again. */
 struct zq_sockopt {
 	int32_t level;
 	int32_t name;
@@ -170,8 +257,9 @@ struct zq_sockopt {
 };
 
 /* A file the program mapped read-only (mmap of a descriptor without
- * PROT_WRITE): at resume it is opened by path, checked to be the same
- * file, unchanged, and mapped again with the same flags. Regions name it
+ * PROT_WRITE), recorded by the runtime: at resume the shim opens it by
+ * path, checks it is the same file, unchanged, and maps it again with the
+ * same flags. Regions name it
  * as ZQ_FILE_MAPPED + its index; offsets are the file's. */
 struct zq_mapfile {
 	uint64_t dev;       /* st_dev, st_ino, st_size and st_mtim at mmap */
@@ -184,62 +272,67 @@ struct zq_mapfile {
 	char     path[4048]; /* /proc/self/fd's name of the descriptor */
 };
 
+/* Each field's comment begins with who writes it: S the shim at run
+ * (S+ also, or only, at resume), R the runtime, L the launcher (only state and
+ * exit_status, see enum zq_state), - nobody; all others only read it. The
+ * shim fills every S field before the program's first instruction; R
+ * fields change while the program runs, under lock or at a failure. */
 struct zq_header {
-	uint64_t magic;           /* ZQ_MAGIC */
-	uint32_t abi_version;     /* ZQ_ABI_VERSION */
-	uint32_t header_size;     /* sizeof(struct zq_header) */
-	uint32_t state;           /* enum zq_state */
-	int32_t  pid;             /* of the process that owns the image */
-	int32_t  exit_status;     /* valid when EXITED */
-	uint32_t lock;            /* runtime lock word (futex) */
-	uint64_t checksum;        /* of the header, this field taken as 0 */
-	uint64_t entry;           /* program entry point */
-	uint64_t phdr;            /* AT_PHDR */
-	uint64_t phnum;           /* AT_PHNUM */
-	uint64_t vdso;            /* AT_SYSINFO_EHDR at start */
-	uint64_t brk_start;
-	uint64_t brk_cur;
-	uint64_t stack_low;       /* lowest address of the main stack */
-	uint64_t stack_top;
-	uint64_t arena_hint;      /* next-fit position in the arena */
-	uint32_t region_count;
-	uint32_t region_cap;
-	uint64_t region_off;      /* ZQ_REGIONS_OFF */
-	uint32_t thread_count;
-	uint32_t thread_cap;
-	uint64_t thread_off;      /* ZQ_THREADS_OFF */
-	int32_t  dir_fd;          /* the image directory, O_PATH, close-on-exec */
-	int32_t  lock_fd;         /* holds the flock of IMAGE/lock */
-	uint64_t started_ns;      /* CLOCK_REALTIME at start */
-	uint64_t tl_lock;         /* &__thread_list_lock: every thread's clear-tid word */
-	uint64_t resume_entry;    /* the runtime's __zq_resume_thread */
-	uint64_t saved_ns;        /* CLOCK_REALTIME when the last failure was saved */
-	uint64_t save_ns;         /* how long capturing it took */
-	uint64_t sync_ns;         /* of which flushing to disk (msync) */
-	uint32_t failures;        /* failures saved over the image's life */
-	uint32_t resumes;
-	uint32_t resume_ready;    /* threads waiting at the resume barrier */
-	uint32_t resume_go;       /* set when every thread may continue */
-	uint32_t pwr_pending;     /* the program's SIGPWR handler is owed a call */
-	uint32_t flags;           /* ZQ_FLAG_* */
-	uint32_t fd_count;        /* descriptors saved at the last failure */
-	uint32_t fd_cap;
-	uint64_t fd_off;          /* ZQ_FDS_OFF */
-	uint64_t save_off;        /* ZQ_SAVE_OFF */
-	uint64_t save_len;        /* bytes used in the save area */
-	uint64_t cwd_off;         /* the working directory, in the save area */
-	uint32_t cwd_len;
-	uint32_t umask;
-	int32_t  arena_fd;        /* regions/arena, to take its space (fallocate) */
-	uint32_t pad0;
-	uint64_t xcr0;            /* the CPU state components (XCR0) the frames hold */
-	uint64_t vdso_hash;       /* FNV-1a of the vDSO's bytes at start: another
+	uint64_t magic;           /* S: ZQ_MAGIC */
+	uint32_t abi_version;     /* S: ZQ_ABI_VERSION */
+	uint32_t header_size;     /* S: sizeof(struct zq_header) */
+	uint32_t state;           /* S R L: enum zq_state */
+	int32_t  pid;             /* S R: of the process that owns the image */
+	int32_t  exit_status;     /* R L: valid when EXITED */
+	uint32_t lock;            /* R: runtime lock word (futex) */
+	uint64_t checksum;        /* R: of the header, this field taken as 0 */
+	uint64_t entry;           /* S: program entry point */
+	uint64_t phdr;            /* S: AT_PHDR */
+	uint64_t phnum;           /* S: AT_PHNUM */
+	uint64_t vdso;            /* S: AT_SYSINFO_EHDR at start */
+	uint64_t brk_start;       /* S */
+	uint64_t brk_cur;         /* S R */
+	uint64_t stack_low;       /* S: lowest address of the main stack */
+	uint64_t stack_top;       /* S */
+	uint64_t arena_hint;      /* S R: next-fit position in the arena */
+	uint32_t region_count;    /* S R */
+	uint32_t region_cap;      /* S */
+	uint64_t region_off;      /* S: ZQ_REGIONS_OFF */
+	uint32_t thread_count;    /* R */
+	uint32_t thread_cap;      /* S */
+	uint64_t thread_off;      /* S: ZQ_THREADS_OFF */
+	int32_t  dir_fd;          /* S+: the image directory, O_PATH, close-on-exec */
+	int32_t  lock_fd;         /* S+: holds the flock of IMAGE/lock */
+	uint64_t started_ns;      /* S: CLOCK_REALTIME at start */
+	uint64_t tl_lock;         /* R: &__thread_list_lock: every thread's clear-tid word */
+	uint64_t resume_entry;    /* R: the runtime's __zq_resume_thread */
+	uint64_t saved_ns;        /* R: CLOCK_REALTIME when the last failure was saved */
+	uint64_t save_ns;         /* R: how long capturing it took */
+	uint64_t sync_ns;         /* R: of which flushing to disk (msync) */
+	uint32_t failures;        /* R: failures saved over the image's life */
+	uint32_t resumes;         /* R */
+	uint32_t resume_ready;    /* S+ R: threads waiting at the resume barrier */
+	uint32_t resume_go;       /* S+ R: set when every thread may continue */
+	uint32_t pwr_pending;     /* R: the program's SIGPWR handler is owed a call */
+	uint32_t flags;           /* S: ZQ_FLAG_* */
+	uint32_t fd_count;        /* R: descriptors saved at the last failure */
+	uint32_t fd_cap;          /* R */
+	uint64_t fd_off;          /* R: ZQ_FDS_OFF */
+	uint64_t save_off;        /* R: ZQ_SAVE_OFF */
+	uint64_t save_len;        /* R: bytes used in the save area */
+	uint64_t cwd_off;         /* R: the working directory, in the save area */
+	uint32_t cwd_len;         /* R */
+	uint32_t umask;           /* R */
+	int32_t  arena_fd;        /* S+: regions/arena, to take its space (fallocate) */
+	uint32_t pad0;            /* - */
+	uint64_t xcr0;            /* S: the CPU state components (XCR0) the frames hold */
+	uint64_t vdso_hash;       /* S: FNV-1a of the vDSO's bytes at start: another
 	                           * kernel may put another vDSO at that address */
-	uint32_t lost_reason;     /* enum zq_lost, when a failure was not saved */
-	int32_t  lost_errno;
-	uint32_t map_count;       /* entries of the mapped-file table */
-	uint32_t map_cap;
-	uint64_t map_off;         /* ZQ_MAPS_OFF */
+	uint32_t lost_reason;     /* R: enum zq_lost, when a failure was not saved */
+	int32_t  lost_errno;      /* R */
+	uint32_t map_count;       /* R: entries of the mapped-file table */
+	uint32_t map_cap;         /* S */
+	uint64_t map_off;         /* S: ZQ_MAPS_OFF */
 };
 
 #define ZQ_FLAG_SYNC 1u  /* image on a disk filesystem: msync at failure */

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -36,20 +35,24 @@ public static class DescriptorData
         return MemoryMarshal.Cast<byte, ZqEpollItem>(data).ToArray();
     }
 
-    /// <summary>LISTEN: a uint32 address length, the address, each padded to 8 bytes, then zq_sockopt entries.</summary>
+    /// <summary>LISTEN: a zq_listen_head, the address padded to 8 bytes, then zq_sockopt entries.</summary>
     /// <exception cref="ContextCorruptException">the data does not have that shape</exception>
     public static ListenerData Listener(ReadOnlySpan<byte> data)
     {
-        if (data.Length < 8)
+        var headSize = Unsafe.SizeOf<ZqListenHead>();
+        if (data.Length < headSize)
             throw new ContextCorruptException($"a listening socket's data is {data.Length} bytes, too short for its address");
-        var length = BinaryPrimitives.ReadUInt32LittleEndian(data);
+        var length = MemoryMarshal.Read<ZqListenHead>(data).AddrLen;
         if (length > MaxAddressLength)
             throw new ContextCorruptException($"a listening socket's address is {length} bytes");
-        var padded = 8 + (int)((length + 7) & ~7u);
+        var padded = OptionsOffset(length);
         var optionSize = Unsafe.SizeOf<ZqSockopt>();
         if (padded > data.Length || (data.Length - padded) % optionSize != 0)
             throw new ContextCorruptException($"a listening socket's data ({data.Length} bytes) does not hold its {length}-byte address and whole options");
         var options = MemoryMarshal.Cast<byte, ZqSockopt>(data[padded..]).ToArray();
-        return new ListenerData(data.Slice(8, (int)length).ToArray(), options);
+        return new ListenerData(data.Slice(headSize, (int)length).ToArray(), options);
     }
+
+    /// <summary>zq_listen_opts: where a listener's options begin, after its head and its padded address.</summary>
+    public static int OptionsOffset(uint addressLength) => Unsafe.SizeOf<ZqListenHead>() + (int)((addressLength + 7) & ~7u);
 }

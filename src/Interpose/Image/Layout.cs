@@ -4,12 +4,15 @@ namespace Zhuque.Interpose.Image;
 
 // Mirror of native/include/zhuque/image.h, field by field and in the same
 // order. LayoutMirrorTests compiles the C header and compares every offset,
-// size, signedness and constant; change both files together.
+// size, signedness and constant; change both files together. A C union is
+// mirrored by a struct of LayoutKind.Explicit, every field at offset 0.
+// Who writes each header field and state (shim, runtime, launcher) is said
+// in image.h only.
 
 public static class Layout
 {
     [CName("ZQ_MAGIC")] public const ulong Magic = 0x314d494555514857UL; // "WHQUEIM1" little-endian
-    [CName("ZQ_ABI_VERSION")] public const uint AbiVersion = 5;
+    [CName("ZQ_ABI_VERSION")] public const uint AbiVersion = 6;
     [CName("AT_ZHUQUE")] public const ulong AtZhuque = 0x5a51;
 
     [CName("ZQ_SHIM_BASE")] public const ulong ShimBase = 0x0000080000000000UL;
@@ -21,6 +24,13 @@ public static class Layout
     [CName("ZQ_ARENA_SIZE")] public const ulong ArenaSize = 0x0000080000000000UL;
     [CName("ZQ_BRK_MAX")] public const ulong BrkMax = 0x0000000040000000UL;
     [CName("ZQ_GATE_ADDR")] public const ulong GateAddr = 0x00000c0000000000UL; // the shim's system call gate (seccomp)
+
+    // The region files live under IMAGE/RegionsDir, named by FileNames.
+    [CName("ZQ_REGIONS_DIR")] public const string RegionsDir = "regions";
+
+    /// <summary>zq_file_names: the backing file of each ZqFile below Count, by name under RegionsDir; "" for none (the program).</summary>
+    [CName("zq_file_names")]
+    public static readonly IReadOnlyList<string> FileNames = ["", "data", "stack", "brk", "arena", "fixed"];
 
     [CName("ZQ_SIGSTOP_THREAD")] public const int SigstopThread = 35; // the runtime's private signal
 
@@ -137,9 +147,74 @@ public enum ZqFdKind : uint
     [CName("ZQ_FD_OTHER")] Other = 10,      // a kind Zhuque cannot restore
 }
 
+/// <summary>EVENTFD: its counter and mode.</summary>
+[CName("zq_fd_eventfd")]
+[StructLayout(LayoutKind.Sequential)]
+public unsafe struct ZqFdEventfd
+{
+    public ulong Count;        // count: the counter
+    public ulong Semaphore;    // semaphore: 1 for EFD_SEMAPHORE
+    public fixed ulong Pad[2]; // pad[2]
+}
+
+/// <summary>TIMERFD: its clock, time left and interval.</summary>
+[CName("zq_fd_timerfd")]
+[StructLayout(LayoutKind.Sequential)]
+public struct ZqFdTimerfd
+{
+    public ulong Clock;       // clock: its clockid
+    public ulong ValueNs;     // value_ns: left before it fires; 0: disarmed
+    public ulong IntervalNs;  // interval_ns: 0: fires once
+    public ulong Pad;         // pad
+}
+
+/// <summary>SIGNALFD: its mask.</summary>
+[CName("zq_fd_signalfd")]
+[StructLayout(LayoutKind.Sequential)]
+public unsafe struct ZqFdSignalfd
+{
+    public ulong Mask;         // mask: bit n-1 for signal n
+    public fixed ulong Pad[3]; // pad[3]
+}
+
+/// <summary>LISTEN: what socket(2) and listen(2) are given again.</summary>
+[CName("zq_fd_listen")]
+[StructLayout(LayoutKind.Sequential)]
+public struct ZqFdListen
+{
+    public ulong Domain;   // domain: SO_DOMAIN
+    public ulong Type;     // type: SO_TYPE
+    public ulong Protocol; // protocol: SO_PROTOCOL
+    public ulong Backlog;  // backlog: given to listen(2), or SOMAXCONN
+}
+
+/// <summary>SOCKET: what socket(2) is given again, and a Unix socket's peer.</summary>
+[CName("zq_fd_socket")]
+[StructLayout(LayoutKind.Sequential)]
+public struct ZqFdSocket
+{
+    public ulong Domain;   // domain
+    public ulong Type;     // type
+    public ulong Protocol; // protocol
+    public ulong PeerIno;  // peer_ino: Unix: the other end's inode, 0 unknown
+}
+
+/// <summary>What each kind keeps in zq_fd's arg (FILE, PIPE, EPOLL, DUP, OTHER: none).</summary>
+[CName("zq_fd_arg")]
+[StructLayout(LayoutKind.Explicit)]
+public unsafe struct ZqFdArg
+{
+    [FieldOffset(0)] public fixed ulong Raw[4];       // raw[4]
+    [FieldOffset(0)] public ZqFdEventfd Eventfd;      // eventfd
+    [FieldOffset(0)] public ZqFdTimerfd Timerfd;      // timerfd
+    [FieldOffset(0)] public ZqFdSignalfd Signalfd;    // signalfd
+    [FieldOffset(0)] public ZqFdListen Listen;        // listen
+    [FieldOffset(0)] public ZqFdSocket Socket;        // socket
+}
+
 [CName("zq_fd")]
 [StructLayout(LayoutKind.Sequential)]
-public unsafe struct ZqFd
+public struct ZqFd
 {
     public int Fd;            // fd
     public uint Kind;         // kind: enum zq_fd_kind
@@ -153,7 +228,7 @@ public unsafe struct ZqFd
     public ulong DataOff;     // data_off: in the save area: path, address and options,
     public uint DataLen;      // data_len: unread pipe bytes or epoll registrations
     public uint Deleted;      // deleted: FILE: unlinked while open
-    public fixed ulong Arg[4]; // arg[4]: per kind, see native/runtime/fd_KIND.c
+    public ZqFdArg Arg;       // arg: per kind, union zq_fd_arg
 }
 
 /// <summary>EPOLL data: one per registration.</summary>
@@ -166,7 +241,16 @@ public struct ZqEpollItem
     public ulong Data;   // data
 }
 
-/// <summary>LISTEN data: the address, then options to set again.</summary>
+/// <summary>LISTEN data: this head, the address (AddrLen bytes, padded to 8), then ZqSockopt entries.</summary>
+[CName("zq_listen_head")]
+[StructLayout(LayoutKind.Sequential)]
+public struct ZqListenHead
+{
+    public uint AddrLen; // addr_len
+    public uint Pad;     // pad
+}
+
+/// <summary>LISTEN data: an option to set again.</summary>
 [CName("zq_sockopt")]
 [StructLayout(LayoutKind.Sequential)]
 public struct ZqSockopt

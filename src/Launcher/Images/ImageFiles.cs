@@ -1,3 +1,5 @@
+using Zhuque.Interpose.Image;
+
 namespace Zhuque.Launcher.Images;
 
 /// <summary>Names of the entries of an image directory.</summary>
@@ -6,7 +8,7 @@ public static class ImageFiles
     public const string Manifest = "manifest.json";
     public const string ManifestTemp = "manifest.json.tmp";
     public const string Context = "context";
-    public const string Regions = "regions";
+    public const string Regions = Layout.RegionsDir;
     public const string Log = "zhuque.log";
     public const string Lock = "lock";
 

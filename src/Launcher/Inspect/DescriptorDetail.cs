@@ -30,9 +30,9 @@ public static class DescriptorDetail
     {
         ZqFdKind.File => File(d),
         ZqFdKind.Pipe => Pipe(d),
-        ZqFdKind.EventFd => string.Create(C, $"counter {Arg(d, 0)}{(Arg(d, 1) != 0 ? ", semaphore" : "")}"),
+        ZqFdKind.EventFd => string.Create(C, $"counter {d.Entry.Arg.Eventfd.Count}{(d.Entry.Arg.Eventfd.Semaphore != 0 ? ", semaphore" : "")}"),
         ZqFdKind.TimerFd => Timer(d),
-        ZqFdKind.SignalFd => $"signals {SignalSet.Names(Arg(d, 0))}",
+        ZqFdKind.SignalFd => $"signals {SignalSet.Names(d.Entry.Arg.Signalfd.Mask)}",
         ZqFdKind.Epoll => Epoll(d),
         ZqFdKind.Listen => Listener(d),
         ZqFdKind.Socket => Socket(d),
@@ -41,19 +41,14 @@ public static class DescriptorDetail
         _ => string.Create(C, $"kind {d.Entry.Kind}"),
     };
 
-    static unsafe ulong Arg(SavedDescriptor d, int i)
-    {
-        var entry = d.Entry;
-        return entry.Arg[i];
-    }
-
     static string File(SavedDescriptor d) =>
         string.Create(C, $"{DescriptorData.Path(d.Data)}, offset {d.Entry.Pos}{(d.Entry.Deleted != 0 ? ", deleted while open (cannot be restored)" : "")}");
 
     /// <summary>A connection; a Unix one whose other end is saved too comes back as a pair.</summary>
     static string Socket(SavedDescriptor d)
     {
-        var kind = $"{SocketAddress.Domain(Arg(d, 0))} {SocketAddress.Type(Arg(d, 1))} connection";
+        var s = d.Entry.Arg.Socket;
+        var kind = $"{SocketAddress.Domain(s.Domain)} {SocketAddress.Type(s.Type)} connection";
         var unread = d.Data.Length == 0 ? "" : string.Create(C, $", {d.Data.Length} bytes unread");
         return d.Entry.Peer >= 0
             ? string.Create(C, $"{kind} to fd {d.Entry.Peer}{unread}")
@@ -96,7 +91,8 @@ public static class DescriptorDetail
 
     static string Timer(SavedDescriptor d)
     {
-        var clock = Arg(d, 0) switch
+        var t = d.Entry.Arg.Timerfd;
+        var clock = t.Clock switch
         {
             0 => "CLOCK_REALTIME",
             1 => "CLOCK_MONOTONIC",
@@ -105,10 +101,10 @@ public static class DescriptorDetail
             9 => "CLOCK_BOOTTIME_ALARM",
             var other => string.Create(C, $"clock {other}"),
         };
-        if (Arg(d, 1) == 0)
+        if (t.ValueNs == 0)
             return $"{clock}, disarmed";
-        var text = $"{clock}, fires in {Seconds(Arg(d, 1))} s";
-        return Arg(d, 2) == 0 ? text : $"{text}, then every {Seconds(Arg(d, 2))} s";
+        var text = $"{clock}, fires in {Seconds(t.ValueNs)} s";
+        return t.IntervalNs == 0 ? text : $"{text}, then every {Seconds(t.IntervalNs)} s";
     }
 
     static string Seconds(ulong ns) => (ns / 1e9).ToString("0.###", C);
@@ -125,9 +121,10 @@ public static class DescriptorDetail
     static string Listener(SavedDescriptor d)
     {
         var data = DescriptorData.Listener(d.Data);
-        var text = $"{SocketAddress.Domain(Arg(d, 0))} {SocketAddress.Type(Arg(d, 1))} {SocketAddress.Format(data.Address)}";
-        if (SocketAddress.Listens(Arg(d, 1)))
-            text += string.Create(C, $", backlog {Arg(d, 3)}");
+        var s = d.Entry.Arg.Listen;
+        var text = $"{SocketAddress.Domain(s.Domain)} {SocketAddress.Type(s.Type)} {SocketAddress.Format(data.Address)}";
+        if (SocketAddress.Listens(s.Type))
+            text += string.Create(C, $", backlog {s.Backlog}");
         foreach (var o in data.Options)
             text += string.Create(C, $", {SocketAddress.Option(o.Level, o.Name)}={o.Value}");
         return text;

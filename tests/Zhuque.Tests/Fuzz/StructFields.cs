@@ -13,21 +13,29 @@ public static class StructFields
     public static StructField[] Of<T>() where T : unmanaged
     {
         var fields = new List<StructField>();
-        foreach (var f in typeof(T).GetFields(BindingFlags.Instance | BindingFlags.Public))
-        {
-            var offset = (int)Marshal.OffsetOf<T>(f.Name);
-            if (f.GetCustomAttribute<FixedBufferAttribute>() is { } array)
-            {
-                var size = Marshal.SizeOf(array.ElementType);
-                for (var i = 0; i < array.Length; i++)
-                    fields.Add(new StructField($"{f.Name}[{i}]", offset + (i * size), size));
-            }
-            else
-                fields.Add(new StructField(f.Name, offset, Marshal.SizeOf(f.FieldType.IsEnum ? Enum.GetUnderlyingType(f.FieldType) : f.FieldType)));
-        }
+        Add(fields, typeof(T), "", 0);
         var total = Unsafe.SizeOf<T>();
         if (fields.Any(f => f.Offset + f.Size > total))
             throw new InvalidOperationException($"{typeof(T).Name}: a field runs past the struct");
         return [.. fields];
+    }
+
+    /// <summary>A nested struct or union (zq_fd's arg) gives its own fields, named Outer.Inner; a union's overlap.</summary>
+    static void Add(List<StructField> fields, Type t, string prefix, int at)
+    {
+        foreach (var f in t.GetFields(BindingFlags.Instance | BindingFlags.Public))
+        {
+            var offset = at + (int)Marshal.OffsetOf(t, f.Name);
+            if (f.GetCustomAttribute<FixedBufferAttribute>() is { } array)
+            {
+                var size = Marshal.SizeOf(array.ElementType);
+                for (var i = 0; i < array.Length; i++)
+                    fields.Add(new StructField($"{prefix}{f.Name}[{i}]", offset + (i * size), size));
+            }
+            else if (f.FieldType is { IsValueType: true, IsPrimitive: false, IsEnum: false })
+                Add(fields, f.FieldType, $"{prefix}{f.Name}.", offset);
+            else
+                fields.Add(new StructField($"{prefix}{f.Name}", offset, Marshal.SizeOf(f.FieldType.IsEnum ? Enum.GetUnderlyingType(f.FieldType) : f.FieldType)));
+        }
     }
 }

@@ -90,13 +90,13 @@ public static class ContextBuilder
         }
     }
 
-    /// <summary>A descriptor entry as the runtime saves one; data (DataOff, DataLen) and per-kind fields are the caller's.</summary>
+    /// <summary>A descriptor entry as the runtime saves one; data (DataOff, DataLen) and per-kind fields (args: union zq_fd_arg's words) are the caller's.</summary>
     public static unsafe ZqFd Fd(int fd, ZqFdKind kind, int flags = 2, ulong dataOff = 0, uint dataLen = 0,
         int peer = -1, int sameAs = -1, params ulong[] args)
     {
         var e = new ZqFd { Fd = fd, Kind = (uint)kind, Flags = flags, SameAs = sameAs, Peer = peer, DataOff = dataOff, DataLen = dataLen };
         for (var i = 0; i < args.Length; i++)
-            e.Arg[i] = args[i];
+            e.Arg.Raw[i] = args[i];
         return e;
     }
 
