@@ -62,7 +62,8 @@ static void block_failures(void)
 
 static _Noreturn void run(char **args, char **envp, uint64_t *kaux, uint32_t flags)
 {
-	struct program prog = { 0 };
+	struct program prog = { 0 }, libc = { 0 }, *ld = 0;
+	static char libc_path[4096];
 	struct zq_header *h;
 	int dir, lock;
 	long rdir;
@@ -72,6 +73,11 @@ static _Noreturn void run(char **args, char **envp, uint64_t *kaux, uint32_t fla
 	dir = move_high(parse_fd(args[0]));
 	lock = move_high(parse_fd(args[1]));
 	load_program(&prog, args[2]);
+	if (prog.dynamic) {
+		find_libc(libc_path, sizeof libc_path);
+		load_elf(&libc, libc_path, ZQ_INTERP_BASE);
+		ld = &libc;
+	}
 
 	h = create_context(dir);
 	h->dir_fd = dir;
@@ -81,12 +87,13 @@ static _Noreturn void run(char **args, char **envp, uint64_t *kaux, uint32_t fla
 	rdir = sys4(SYS_openat, dir, "regions", O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC, 0);
 	if (rdir < 0) die(EXIT_SETUP, "cannot open", "regions/", rdir);
 
-	map_program(&prog, h, rdir);
+	map_program(&prog, ld, h, rdir);
 	map_windows(h, rdir, prog.end);
 	map_stack(h, rdir);
-	sp = build_stack(h, &prog, args + 3, envp, kaux);
+	sp = build_stack(h, &prog, ld ? ld->bias : 0, args + 3, envp, kaux);
 	sys(SYS_close, rdir, 0, 0);
 	sys(SYS_close, prog.fd, 0, 0);
+	if (ld) sys(SYS_close, ld->fd, 0, 0);
 
 	for (; kaux[0]; kaux += 2) if (kaux[0] == AT_SYSINFO_EHDR) h->vdso = kaux[1];
 	h->vdso_hash = vdso_hash(h->vdso);
@@ -95,8 +102,8 @@ static _Noreturn void run(char **args, char **envp, uint64_t *kaux, uint32_t fla
 	h->started_ns = now_ns();
 	h->state = ZQ_STATE_RUNNING;
 	sys(SYS_prctl, PR_SET_NAME, base_name(args[3]), 0);
-	install_filter(h, &prog);
-	enter(h->entry, sp);
+	install_filter(h, ld ? ld : &prog);
+	enter(ld ? ld->eh.e_entry : h->entry, sp);
 }
 
 _Noreturn void shim_main(long *sp)

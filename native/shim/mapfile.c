@@ -57,3 +57,36 @@ long map_file_region(const struct zq_header *h, const struct zq_region *r)
 	sys(SYS_close, fd, 0, 0);
 	return res;
 }
+
+/* The dynamic linker's file, recorded as the runtime records a file the
+ * program maps: a resume maps it again only if it is unchanged. */
+uint32_t add_mapfile(struct zq_header *h, const struct program *p)
+{
+	struct zq_mapfile *m = ZQ_MAPS(h) + h->map_count;
+	uint64_t n = strlen(p->path);
+	struct stat st;
+	long r = sys(SYS_fstat, p->fd, &st, 0);
+
+	if (r < 0) die(EXIT_SETUP, "cannot read the attributes of", p->path, r);
+	if (p->path[0] != '/' || n >= sizeof m->path)
+		die(EXIT_SETUP, "no absolute path for", p->path, 0);
+	memcpy(m->path, p->path, n);
+	m->path_len = n;
+	m->dev = st.st_dev;
+	m->ino = st.st_ino;
+	m->size = st.st_size;
+	m->mtime_sec = st.st_mtim.tv_sec;
+	m->mtime_nsec = st.st_mtim.tv_nsec;
+	m->flags = MAP_PRIVATE;
+	return h->map_count++;
+}
+
+/* Zhuque's libc.so lies in musl/ beside the shim (the Makefile puts it there). */
+void find_libc(char *buf, uint64_t size)
+{
+	long n = sys(SYS_readlink, "/proc/self/exe", buf, size - 16);
+
+	if (n <= 0 || n >= (long)size - 16) die(EXIT_SETUP, "cannot find the shim's own path", 0, n);
+	while (n > 0 && buf[n-1] != '/') n--;
+	memcpy(buf + n, "musl/libc.so", 13);
+}
