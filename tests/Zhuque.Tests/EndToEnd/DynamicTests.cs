@@ -1,0 +1,117 @@
+using Zhuque.Tests.Support;
+
+namespace Zhuque.Tests.EndToEnd;
+
+/// <summary>
+/// The programs of tests/c/dynamic built with Debian's plain musl-gcc
+/// (dynamically linked, libc only), PIE and -no-pie: Zhuque's libc.so is
+/// their dynamic linker. Built once per test class.
+/// </summary>
+public sealed class MuslGccPrograms : IDisposable
+{
+    readonly TempDir _dir = new();
+    readonly Dictionary<string, string> _built = [];
+    readonly Lock _lock = new();
+
+    public string Dir => _dir.Path;
+
+    public string Get(string name, bool pie = true, params string[] extra)
+    {
+        lock (_lock)
+        {
+            var key = $"{name}{(pie ? "" : "-nopie")}";
+            if (_built.TryGetValue(key, out var path))
+                return path;
+            if (!File.Exists("/usr/bin/musl-gcc"))
+                Assert.Fail("musl-gcc is missing: run scripts/setup (package musl-tools)");
+            var source = Path.Combine(Repo.Root, "tests", "c", "dynamic", name + ".c");
+            path = _dir[key];
+            List<string> args = ["-O2", "-o", path, source, .. extra];
+            if (!pie)
+                args.Insert(0, "-no-pie");
+            var r = Proc.Run("musl-gcc", args);
+            Assert.True(r.ExitCode == 0, $"musl-gcc {source}: {r}");
+            _built[key] = path;
+            return path;
+        }
+    }
+
+    public void Dispose() => _dir.Dispose();
+}
+
+public sealed class DynamicTests(MuslGccPrograms programs) : IClassFixture<MuslGccPrograms>, IDisposable
+{
+    readonly TempDir _tmp = new("/dev/shm");
+
+    static readonly Dictionary<string, string> HelloEnv = new() { ["ZQ_HELLO"] = "from the test" };
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void AMuslGccProgramGivesItsNativeOutputAndStatus(bool pie)
+    {
+        var prog = programs.Get("hello", pie);
+        var native = Proc.Run(prog, ["one", "two words"], HelloEnv);
+        Assert.True(native.ExitCode == 3, native.ToString());
+        Assert.Contains("ZQ_HELLO from the test", native.Stdout);
+
+        var env = new Dictionary<string, string>(HelloEnv) { ["XDG_STATE_HOME"] = _tmp["state"] };
+        var r = Proc.Run(Repo.Zhuque, ["run", "--image", _tmp["img"], "--", prog, "one", "two words"], env);
+        Assert.Equal(native.ExitCode, r.ExitCode);
+        Assert.Equal(native.Stdout, r.Stdout);
+        Assert.Equal(native.Stderr, r.Stderr);
+    }
+
+    public static TheoryData<bool, double> Moments()
+    {
+        var data = new TheoryData<bool, double>();
+        foreach (var pie in new[] { true, false })
+            foreach (var at in new[] { 0.15, 0.5, 0.9 })
+                data.Add(pie, at);
+        return data;
+    }
+
+    // Its .data, a heap block and malloc's own state (taken while the
+    // dynamic linker starts) come back at resume.
+    [Theory]
+    [MemberData(nameof(Moments))]
+    public void AMuslGccProgramFailedAndResumedPrintsWhatANativeRunPrints(bool pie, double failAfter)
+    {
+        var prog = programs.Get("counter", pie);
+        var native = Proc.Run(prog, []);
+        Assert.True(native.ExitCode == 0 && native.Stdout.EndsWith("PASS\n", StringComparison.Ordinal), native.ToString());
+        var r = new Interrupter(_tmp["state"], _tmp["img"]).Run(prog, [], [failAfter]);
+        Assert.True(r.Failures == 1, $"the failure did not hit: {r}");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal(native.Stdout, r.Stdout);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void TheMapsOfProgramAndLibcAreTheSameAfterResume(bool pie)
+    {
+        var r = new Interrupter(_tmp["state"], _tmp["img"]).Run(programs.Get("maps", pie), [], [0.5]);
+        Assert.True(r.Failures == 1, $"the failure did not hit: {r}");
+        Assert.True(r.ExitCode == 0 && r.Stdout.EndsWith("PASS\n", StringComparison.Ordinal), r.ToString());
+    }
+
+    [Fact]
+    public void ASharedLibraryBesidesLibcIs126()
+    {
+        var lib = Path.Combine(programs.Dir, "libneeds.so");
+        var src = Path.Combine(Repo.Root, "tests", "c", "dynamic");
+        var b = Proc.Run("musl-gcc", ["-shared", "-fPIC", "-o", lib, Path.Combine(src, "needs-lib.c")]);
+        Assert.True(b.ExitCode == 0, b.ToString());
+        var prog = programs.Get("needs", true, "-L" + programs.Dir, "-lneeds");
+        var line = ZhuqueCli.AssertOneLineError(ZhuqueCli.Run(_tmp["state"], "run", "--image", _tmp["img"], "--", prog), 126);
+        Assert.Contains("libneeds.so", line);
+        Assert.False(Directory.Exists(_tmp["img"]), "a refused run must not create its image");
+
+        // A shared object given as the program.
+        line = ZhuqueCli.AssertOneLineError(ZhuqueCli.Run(_tmp["state"], "run", "--image", _tmp["img"], "--", lib), 126);
+        Assert.Contains("DYN", line);
+    }
+
+    public void Dispose() => _tmp.Dispose();
+}
