@@ -71,10 +71,12 @@ $(B)/lib/zhuque/zhuque: $(DOTNET) $(B)/bin/zhuque-shim $(B)/musl/lib/libc.so
 	mv -f $(B)/lib/zhuque/zhuque-shim.new $(B)/lib/zhuque/zhuque-shim
 	# The dynamic linker of musl-gcc programs, which the shim finds in
 	# musl/ beside it; not beside the CLI, whose P/Invoke of "libc" would
-	# load it.
+	# load it. Replaced only when it changed: a saved image names it by
+	# inode and mtime, and a resume refuses another file.
 	mkdir -p $(B)/lib/zhuque/musl
-	cp $(B)/musl/lib/libc.so $(B)/lib/zhuque/musl/libc.so.new
-	mv -f $(B)/lib/zhuque/musl/libc.so.new $(B)/lib/zhuque/musl/libc.so
+	cmp -s $(B)/musl/lib/libc.so $(B)/lib/zhuque/musl/libc.so || { \
+		cp $(B)/musl/lib/libc.so $(B)/lib/zhuque/musl/libc.so.new && \
+		mv -f $(B)/lib/zhuque/musl/libc.so.new $(B)/lib/zhuque/musl/libc.so; }
 	touch $@
 $(B)/bin/zhuque: $(B)/lib/zhuque/zhuque
 	ln -sf ../lib/zhuque/zhuque $@
