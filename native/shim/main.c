@@ -102,7 +102,7 @@ static _Noreturn void run(char **args, char **envp, uint64_t *kaux, uint32_t fla
 	h->started_ns = now_ns();
 	h->state = ZQ_STATE_RUNNING;
 	sys(SYS_prctl, PR_SET_NAME, base_name(args[3]), 0);
-	install_filter(h, ld ? ld : &prog);
+	install_filter(h, &prog, ld);
 	enter(ld ? ld->eh.e_entry : h->entry, sp);
 }
 

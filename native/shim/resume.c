@@ -171,7 +171,7 @@ _Noreturn void resume(int dir, int lock, const char *path, uint64_t *kaux)
 	h->dir_fd = dir;
 	h->lock_fd = lock;
 	restore_fds(h);
-	install_filter(h, prog.dynamic ? &libc : &prog);
+	install_filter(h, &prog, prog.dynamic ? &libc : 0);
 	h->resume_ready = 0;
 	h->resume_go = 0;
 	sys4(SYS_rt_sigprocmask, SIG_BLOCK, &all, 0, 8);

@@ -53,7 +53,7 @@ uint32_t add_mapfile(struct zq_header *, const struct program *);
 uint64_t build_stack(struct zq_header *, struct program *, uint64_t, char **, char **, uint64_t *);
 
 /* filter.c */
-void install_filter(const struct zq_header *, const struct program *);
+void install_filter(const struct zq_header *, const struct program *, const struct program *);
 
 /* resume.c */
 _Noreturn void resume(int, int, const char *, uint64_t *);

@@ -15,11 +15,12 @@ public sealed class MuslGccPrograms : IDisposable
 
     public string Dir => _dir.Path;
 
+    /// <summary>NAME.c of tests/c/dynamic, or a path relative to it.</summary>
     public string Get(string name, bool pie = true, params string[] extra)
     {
         lock (_lock)
         {
-            var key = $"{name}{(pie ? "" : "-nopie")}";
+            var key = $"{Path.GetFileName(name)}{(pie ? "" : "-nopie")}";
             if (_built.TryGetValue(key, out var path))
                 return path;
             if (!File.Exists("/usr/bin/musl-gcc"))
@@ -93,6 +94,15 @@ public sealed class DynamicTests(MuslGccPrograms programs) : IClassFixture<MuslG
     {
         var r = new Interrupter(_tmp["state"], _tmp["img"]).Run(programs.Get("maps", pie), [], [0.5]);
         Assert.True(r.Failures == 1, $"the failure did not hit: {r}");
+        Assert.True(r.ExitCode == 0 && r.Stdout.EndsWith("PASS\n", StringComparison.Ordinal), r.ToString());
+    }
+
+    // Raw system call instructions in the program's own text, not only in
+    // libc.so's, are refused: a filter for each text.
+    [Fact]
+    public void ForkAndExecAreRefusedFromTheProgramsTextAndFromLibc()
+    {
+        var r = ZhuqueCli.Run(_tmp["state"], "run", "--image", _tmp["img"], "--", programs.Get("../refusals/raw"));
         Assert.True(r.ExitCode == 0 && r.Stdout.EndsWith("PASS\n", StringComparison.Ordinal), r.ToString());
     }
 
