@@ -97,6 +97,26 @@ public sealed class DynamicTests(MuslGccPrograms programs) : IClassFixture<MuslG
         Assert.True(r.ExitCode == 0 && r.Stdout.EndsWith("PASS\n", StringComparison.Ordinal), r.ToString());
     }
 
+    public static TheoryData<string> Kinds()
+    {
+        var data = new TheoryData<string>();
+        foreach (var f in Directory.GetFiles(Path.Combine(Repo.Root, "tests", "c", "kinds"), "*.c").Order(StringComparer.Ordinal))
+            data.Add(Path.GetFileNameWithoutExtension(f));
+        return data;
+    }
+
+    // The zdtm-style scenarios of KindTests, built with plain musl-gcc.
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void AKindScenarioBuiltWithMuslGccComesBack(string kind)
+    {
+        var work = Directory.CreateDirectory(_tmp["work"]).FullName;
+        var prog = programs.Get("../kinds/" + kind, true, "-pthread");
+        var r = new Interrupter(_tmp["state"], _tmp["img"]).Run(prog, [work, "resumed"], [0.5]);
+        Assert.True(r.Failures == 1, $"the failure did not hit: {r}");
+        Assert.True(r.ExitCode == 0 && r.Stdout.EndsWith("PASS\n", StringComparison.Ordinal), r.ToString());
+    }
+
     // Raw system call instructions in the program's own text, not only in
     // libc.so's, are refused: a filter for each text.
     [Fact]
