@@ -117,6 +117,54 @@ public sealed class DynamicTests(MuslGccPrograms programs) : IClassFixture<MuslG
         Assert.True(r.ExitCode == 0 && r.Stdout.EndsWith("PASS\n", StringComparison.Ordinal), r.ToString());
     }
 
+    // A copy of the installed CLI, shim and libc.so, so that the test may
+    // replace its libc.so. Replaced by rename and rewritten in place, it is
+    // refused (118, one line naming it, the image unchanged); the original
+    // put back, the resume succeeds.
+    [Fact]
+    public void AChangedLibcIsRefusedAtResumeAndTheOriginalResumes()
+    {
+        var lib = Path.Combine(Repo.Root, "build", "lib", "zhuque");
+        var inst = Directory.CreateDirectory(_tmp["inst"]).FullName;
+        Directory.CreateDirectory(Path.Combine(inst, "musl"));
+        foreach (var f in new[] { "zhuque", "zhuque-shim", "musl/libc.so" })
+            File.Copy(Path.Combine(lib, f), Path.Combine(inst, f));
+        var cli = Path.Combine(inst, "zhuque");
+        var libc = Path.Combine(inst, "musl", "libc.so");
+        var env = new Dictionary<string, string> { ["XDG_STATE_HOME"] = _tmp["state"] };
+        var prog = programs.Get("counter");
+        var r = Proc.Run(cli, ["run", "--image", _tmp["img"], "--fail-after", "0.5", "--", prog], env);
+        Assert.True(r.ExitCode == 158, r.ToString());
+        var before = ImageHash.Of(_tmp["img"]);
+        var stat = Proc.Run("stat", ["-c", "%.9Y", libc]);
+        Assert.True(stat.ExitCode == 0, stat.ToString());
+        var mtime = stat.Stdout.Trim();
+
+        File.Move(libc, libc + ".orig");
+        File.Copy(libc + ".orig", libc);
+        var line = ZhuqueCli.AssertOneLineError(Proc.Run(cli, ["resume", _tmp["img"]], env), 118);
+        Assert.Contains(libc, line);
+        Assert.Equal(before, ImageHash.Of(_tmp["img"]));
+
+        File.Move(libc + ".orig", libc, overwrite: true);
+        using (var f = new FileStream(libc, FileMode.Open, FileAccess.Write))
+        {
+            f.Seek(0, SeekOrigin.End);
+            f.WriteByte(0);
+            f.SetLength(f.Length - 1);
+        }
+        line = ZhuqueCli.AssertOneLineError(Proc.Run(cli, ["resume", _tmp["img"]], env), 118);
+        Assert.Contains(libc, line);
+        Assert.Equal(before, ImageHash.Of(_tmp["img"]));
+
+        // Its bytes are the original's: with its modification time back too,
+        // it is the file the image was saved with.
+        var touch = Proc.Run("touch", ["-d", "@" + mtime, libc]);
+        Assert.True(touch.ExitCode == 0, touch.ToString());
+        r = Proc.Run(cli, ["resume", _tmp["img"]], env);
+        Assert.True(r.ExitCode == 0 && r.Stdout.EndsWith("PASS\n", StringComparison.Ordinal), r.ToString());
+    }
+
     // Raw system call instructions in the program's own text, not only in
     // libc.so's, are refused: a filter for each text.
     [Fact]
