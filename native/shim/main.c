@@ -63,7 +63,6 @@ static void block_failures(void)
 static _Noreturn void run(char **args, char **envp, uint64_t *kaux, uint32_t flags)
 {
 	struct program prog = { 0 }, libc = { 0 }, *ld = 0;
-	static char libc_path[4096];
 	struct zq_header *h;
 	int dir, lock;
 	long rdir;
@@ -73,11 +72,6 @@ static _Noreturn void run(char **args, char **envp, uint64_t *kaux, uint32_t fla
 	dir = move_high(parse_fd(args[0]));
 	lock = move_high(parse_fd(args[1]));
 	load_program(&prog, args[2]);
-	if (prog.dynamic) {
-		find_libc(libc_path, sizeof libc_path);
-		load_elf(&libc, libc_path, ZQ_INTERP_BASE);
-		ld = &libc;
-	}
 
 	h = create_context(dir);
 	h->dir_fd = dir;
@@ -87,6 +81,10 @@ static _Noreturn void run(char **args, char **envp, uint64_t *kaux, uint32_t fla
 	rdir = sys4(SYS_openat, dir, "regions", O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC, 0);
 	if (rdir < 0) die(EXIT_SETUP, "cannot open", "regions/", rdir);
 
+	if (prog.dynamic) {
+		load_elf(&libc, pin_libc(rdir, h->flags), ZQ_INTERP_BASE);
+		ld = &libc;
+	}
 	map_program(&prog, ld, h, rdir);
 	map_windows(h, rdir, prog.end);
 	map_stack(h, rdir);

@@ -33,7 +33,6 @@ struct program {
 void load_elf(struct program *, const char *, uint64_t);
 void load_program(struct program *, const char *);
 void map_program(struct program *, struct program *, struct zq_header *, int);
-void find_libc(char *, uint64_t);
 uint64_t vdso_hash(uint64_t);
 
 /* image.c */
@@ -48,6 +47,7 @@ void map_stack(struct zq_header *, int);
 void check_mapped_files(const struct zq_header *);
 long map_file_region(const struct zq_header *, const struct zq_region *);
 uint32_t add_mapfile(struct zq_header *, const struct program *);
+const char *pin_libc(int, uint32_t);
 
 /* stack.c */
 uint64_t build_stack(struct zq_header *, struct program *, uint64_t, char **, char **, uint64_t *);
