@@ -63,22 +63,24 @@ public sealed class DynamicTests(MuslGccPrograms programs) : IClassFixture<MuslG
         Assert.Equal(native.Stderr, r.Stderr);
     }
 
-    public static TheoryData<bool, double> Moments()
+    public static TheoryData<string, bool, double> Moments()
     {
-        var data = new TheoryData<bool, double>();
-        foreach (var pie in new[] { true, false })
-            foreach (var at in new[] { 0.15, 0.5, 0.9 })
-                data.Add(pie, at);
+        var data = new TheoryData<string, bool, double>();
+        foreach (var name in new[] { "counter", "tls" })
+            foreach (var pie in new[] { true, false })
+                foreach (var at in new[] { 0.15, 0.5, 0.9 })
+                    data.Add(name, pie, at);
         return data;
     }
 
-    // Its .data, a heap block and malloc's own state (taken while the
-    // dynamic linker starts) come back at resume.
+    // counter: its .data, TLS, a heap block and malloc's own state (taken
+    // while the dynamic linker starts) come back at resume. tls: a TLS too
+    // large for the dynamic linker's built-in area, calloc'ed in __dls3.
     [Theory]
     [MemberData(nameof(Moments))]
-    public void AMuslGccProgramFailedAndResumedPrintsWhatANativeRunPrints(bool pie, double failAfter)
+    public void AMuslGccProgramFailedAndResumedPrintsWhatANativeRunPrints(string name, bool pie, double failAfter)
     {
-        var prog = programs.Get("counter", pie);
+        var prog = programs.Get(name, pie, "-pthread");
         var native = Proc.Run(prog, []);
         Assert.True(native.ExitCode == 0 && native.Stdout.EndsWith("PASS\n", StringComparison.Ordinal), native.ToString());
         var r = new Interrupter(_tmp["state"], _tmp["img"]).Run(prog, [], [failAfter]);
