@@ -39,17 +39,19 @@ $(B)/obj/musl-zhuque-src/.patched: $(B)/.setup native/musl/zhuque.patch
 	rm -rf $(B)/obj/musl-zhuque
 	touch $@
 
-$(B)/musl/lib/libc.a: $(B)/obj/musl-zhuque-src/.patched $(RUNTIME)
+# Static libc.a for zhuque-cc, and libc.so: the dynamic linker of plain
+# musl-gcc programs, its syslibdir under build/ so that nothing goes to /lib.
+$(B)/musl/lib/libc.a $(B)/musl/lib/libc.so &: $(B)/obj/musl-zhuque-src/.patched $(RUNTIME)
 	mkdir -p $(B)/obj/musl-zhuque
-	test -f $(B)/obj/musl-zhuque/config.mak || (cd $(B)/obj/musl-zhuque && \
-		$(B)/obj/musl-zhuque-src/configure --prefix=$(B)/musl --disable-shared \
-		CFLAGS="-I$(TOP)/native/include" >/dev/null)
+	grep -qs '^syslibdir = $(B)/musl/lib$$' $(B)/obj/musl-zhuque/config.mak || (cd $(B)/obj/musl-zhuque && \
+		$(B)/obj/musl-zhuque-src/configure --prefix=$(B)/musl \
+		--syslibdir=$(B)/musl/lib CFLAGS="-I$(TOP)/native/include" >/dev/null)
 	rm -rf $(B)/obj/musl-zhuque/obj/src/zhuque
 	@echo "build: musl with the Zhuque runtime" >&2
 	$(MAKE) -s -C $(B)/obj/musl-zhuque -j$(JOBS) install >/dev/null
 	touch $@
 
-musl: $(B)/musl/lib/libc.a $(B)/musl-native/lib/libc.a
+musl: $(B)/musl/lib/libc.a $(B)/musl/lib/libc.so $(B)/musl-native/lib/libc.a
 
 # A freestanding static program linked at ZQ_SHIM_BASE (8 TiB).
 SHIM_CFLAGS := -O2 -Wall -Wextra -Werror -ffreestanding -fno-stack-protector \
@@ -61,12 +63,20 @@ $(B)/bin/zhuque-shim: $(SHIM)
 		-Wl,--build-id=none -Wl,--no-relax native/shim/*.c native/shim/*.s -o $@
 shim: $(B)/bin/zhuque-shim
 
-$(B)/lib/zhuque/zhuque: $(DOTNET) $(B)/bin/zhuque-shim
+$(B)/lib/zhuque/zhuque: $(DOTNET) $(B)/bin/zhuque-shim $(B)/musl/lib/libc.so
 	@echo "build: zhuque CLI" >&2
 	dotnet publish src/Launcher/Launcher.csproj -c Release -p:PublishAot=true -o $(B)/lib/zhuque --nologo -v quiet
 	# A rename, not a copy over it: a running shim keeps its old file.
 	cp $(B)/bin/zhuque-shim $(B)/lib/zhuque/zhuque-shim.new
 	mv -f $(B)/lib/zhuque/zhuque-shim.new $(B)/lib/zhuque/zhuque-shim
+	# The dynamic linker of musl-gcc programs, which the shim finds in
+	# musl/ beside it; not beside the CLI, whose P/Invoke of "libc" would
+	# load it. Replaced only when it changed: a saved image names it by
+	# inode and mtime, and a resume refuses another file.
+	mkdir -p $(B)/lib/zhuque/musl
+	cmp -s $(B)/musl/lib/libc.so $(B)/lib/zhuque/musl/libc.so || { \
+		cp $(B)/musl/lib/libc.so $(B)/lib/zhuque/musl/libc.so.new && \
+		mv -f $(B)/lib/zhuque/musl/libc.so.new $(B)/lib/zhuque/musl/libc.so; }
 	touch $@
 $(B)/bin/zhuque: $(B)/lib/zhuque/zhuque
 	ln -sf ../lib/zhuque/zhuque $@

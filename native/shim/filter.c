@@ -127,7 +127,8 @@ static void resolve(struct asm_ *a)
 	}
 }
 
-/* The executable part of the program: its text, where musl is too. */
+/* The executable part of the program: its text, where musl is too when
+ * it is static. */
 static void text_range(const struct program *p, uint64_t *lo, uint64_t *hi)
 {
 	int i;
@@ -155,9 +156,7 @@ static void map_gate(void)
 	if (r < 0) die(EXIT_SETUP, "cannot map the system call gate", 0, r);
 }
 
-/* Called last before the program (or its resumed threads) runs: the
- * runtime's descriptors have their final numbers. */
-void install_filter(const struct zq_header *h, const struct program *p)
+static void add_filter(const struct zq_header *h, const struct program *p)
 {
 	struct asm_ a = { .n = 0 };
 	struct sock_fprog prog;
@@ -166,14 +165,27 @@ void install_filter(const struct zq_header *h, const struct program *p)
 	long r;
 
 	text_range(p, &lo, &hi);
-	map_gate();
 	build(&a, fds, lo, hi);
 	resolve(&a);
 	prog.len = a.n;
 	prog.filter = a.op;
+	r = sys(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
+	if (r < 0) die(EXIT_SETUP, "cannot install the seccomp filter", 0, r);
+}
+
+/* Called last before the program (or its resumed threads) runs: the
+ * runtime's descriptors have their final numbers. A dynamic program has
+ * two texts, its own and libc.so's (ld): a filter for each, as the
+ * kernel runs every filter and takes the strictest verdict. */
+void install_filter(const struct zq_header *h, const struct program *p, const struct program *ld)
+{
+	long r;
+
+	map_gate();
 	/* Without CAP_SYS_ADMIN a filter needs no_new_privs, which the
 	 * programs the image spawns inherit: set-user-ID bits do nothing. */
 	r = sys(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0);
-	if (r >= 0) r = sys(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
 	if (r < 0) die(EXIT_SETUP, "cannot install the seccomp filter", 0, r);
+	add_filter(h, p);
+	if (ld) add_filter(h, ld);
 }

@@ -40,6 +40,7 @@ static void take_context_space(int dir, int fd)
 		{ ZQ_BACKLOG_OFF, ZQ_RESERVE_CHUNK },
 		{ ZQ_SCRATCH_OFF, ZQ_SCRATCH_SIZE },
 		{ ZQ_SAVE_OFF, ZQ_RESERVE_SAVE },
+		{ ZQ_MAPS_OFF, ZQ_RESERVE_CHUNK },
 	};
 	unsigned i;
 

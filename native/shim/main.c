@@ -62,7 +62,7 @@ static void block_failures(void)
 
 static _Noreturn void run(char **args, char **envp, uint64_t *kaux, uint32_t flags)
 {
-	struct program prog = { 0 };
+	struct program prog = { 0 }, libc = { 0 }, *ld = 0;
 	struct zq_header *h;
 	int dir, lock;
 	long rdir;
@@ -81,12 +81,17 @@ static _Noreturn void run(char **args, char **envp, uint64_t *kaux, uint32_t fla
 	rdir = sys4(SYS_openat, dir, ZQ_REGIONS_DIR, O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC, 0);
 	if (rdir < 0) die(EXIT_SETUP, "cannot open", ZQ_REGIONS_DIR "/", rdir);
 
-	map_program(&prog, h, rdir);
+	if (prog.dynamic) {
+		load_elf(&libc, pin_libc(rdir, h->flags), ZQ_INTERP_BASE);
+		ld = &libc;
+	}
+	map_program(&prog, ld, h, rdir);
 	map_windows(h, rdir, prog.end);
 	map_stack(h, rdir);
-	sp = build_stack(h, &prog, args + 3, envp, kaux);
+	sp = build_stack(h, &prog, ld ? ld->bias : 0, args + 3, envp, kaux);
 	sys(SYS_close, rdir, 0, 0);
 	sys(SYS_close, prog.fd, 0, 0);
+	if (ld) sys(SYS_close, ld->fd, 0, 0);
 
 	for (; kaux[0]; kaux += 2) if (kaux[0] == AT_SYSINFO_EHDR) h->vdso = kaux[1];
 	h->vdso_hash = vdso_hash(h->vdso);
@@ -95,8 +100,8 @@ static _Noreturn void run(char **args, char **envp, uint64_t *kaux, uint32_t fla
 	h->started_ns = now_ns();
 	h->state = ZQ_STATE_RUNNING;
 	sys(SYS_prctl, PR_SET_NAME, base_name(args[3]), 0);
-	install_filter(h, &prog);
-	enter(h->entry, sp);
+	install_filter(h, &prog, ld);
+	enter(ld ? ld->eh.e_entry : h->entry, sp);
 }
 
 _Noreturn void shim_main(long *sp)

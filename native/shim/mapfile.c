@@ -57,3 +57,75 @@ long map_file_region(const struct zq_header *h, const struct zq_region *r)
 	sys(SYS_close, fd, 0, 0);
 	return res;
 }
+
+/* The dynamic linker's file (the image's copy), recorded as the runtime
+ * records a file the program maps: a resume maps it again only if it is
+ * unchanged. */
+uint32_t add_mapfile(struct zq_header *h, const struct program *p)
+{
+	struct zq_mapfile *m = ZQ_MAPS(h) + h->map_count;
+	uint64_t n = strlen(p->path);
+	struct stat st;
+	long r = sys(SYS_fstat, p->fd, &st, 0);
+
+	if (r < 0) die(EXIT_SETUP, "cannot read the attributes of", p->path, r);
+	if (p->path[0] != '/' || n >= sizeof m->path)
+		die(EXIT_SETUP, "no absolute path for", p->path, 0);
+	memcpy(m->path, p->path, n);
+	m->path_len = n;
+	m->dev = st.st_dev;
+	m->ino = st.st_ino;
+	m->size = st.st_size;
+	m->mtime_sec = st.st_mtim.tv_sec;
+	m->mtime_nsec = st.st_mtim.tv_nsec;
+	m->flags = MAP_PRIVATE;
+	return h->map_count++;
+}
+
+/* Zhuque's libc.so lies in musl/ beside the shim (the Makefile puts it there). */
+static void find_libc(char *buf, uint64_t size)
+{
+	long n = sys(SYS_readlink, "/proc/self/exe", buf, size - 16);
+
+	if (n <= 0 || n >= (long)size - 16) die(EXIT_SETUP, "cannot find the shim's own path", 0, n);
+	while (n > 0 && buf[n-1] != '/') n--;
+	memcpy(buf + n, "musl/libc.so", 13);
+}
+
+/* The path of an open file, as /proc/self/fd names it. */
+static void fd_path(int fd, char *buf, uint64_t size)
+{
+	char link[32] = "/proc/self/fd/";
+	int d = 1, k = 14;
+	long n;
+
+	while (d * 10 <= fd) d *= 10;
+	for (; d; d /= 10) link[k++] = '0' + fd / d % 10;
+	link[k] = 0;
+	n = sys(SYS_readlink, link, buf, size - 1);
+	if (n <= 0 || n >= (long)size - 1 || buf[0] != '/')
+		die(EXIT_SETUP, "cannot find the path of image file", "regions/libc.so", n < 0 ? n : 0);
+	buf[n] = 0;
+}
+
+/* The image keeps its own copy of Zhuque's libc.so, regions/libc.so, and
+ * the program runs from it: a rebuild of Zhuque leaves a saved program's
+ * dynamic linker alone. Returns the copy's path. */
+const char *pin_libc(int rdir, uint32_t flags)
+{
+	static char src[4096], dst[4096];
+	long in, out, n;
+
+	find_libc(src, sizeof src);
+	in = sys(SYS_open, src, O_RDONLY|O_CLOEXEC, 0);
+	if (in < 0) die(EXIT_NOEXEC, "cannot open Zhuque's dynamic linker", src, in);
+	out = create_file(rdir, "libc.so", 0);
+	do n = sys4(SYS_sendfile, out, in, 0, 1L << 30); while (n > 0);
+	if (n < 0) die(EXIT_SETUP, "cannot copy into the image", src, n);
+	if (flags & ZQ_FLAG_SYNC && (n = sys(SYS_fsync, out, 0, 0)) < 0)
+		die(EXIT_SETUP, "cannot write to disk", "regions/libc.so", n);
+	fd_path(out, dst, sizeof dst);
+	sys(SYS_close, in, 0, 0);
+	sys(SYS_close, out, 0, 0);
+	return dst;
+}

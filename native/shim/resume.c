@@ -131,7 +131,8 @@ static uint32_t pick_leader(struct zq_header *h, int old_pid)
 
 _Noreturn void resume(int dir, int lock, const char *path, uint64_t *kaux)
 {
-	struct program prog = { 0 };
+	static char libc_path[sizeof ZQ_MAPS((struct zq_header *)0)->path];
+	struct program prog = { 0 }, libc = { 0 };
 	struct zq_header *h = map_context(dir);
 	struct zq_thread *t = ZQ_THREADS(h);
 	uint64_t vdso = 0, all = -1UL;
@@ -147,6 +148,15 @@ _Noreturn void resume(int dir, int lock, const char *path, uint64_t *kaux)
 	load_program(&prog, path);
 	if (prog.eh.e_entry != h->entry)
 		die(EXIT_SETUP, "the program is not the one the image was saved from:", path, 0);
+	/* The filter needs the text of libc.so, the shim's entry 0 of the
+	 * mapped-file table, checked unchanged just above. */
+	if (prog.dynamic) {
+		if (!h->map_count || ZQ_MAPS(h)->path_len >= sizeof ZQ_MAPS(h)->path)
+			die(EXIT_SETUP, "the image's table of mapped files is inconsistent", 0, 0);
+		memcpy(libc_path, ZQ_MAPS(h)->path, ZQ_MAPS(h)->path_len);
+		load_elf(&libc, libc_path, ZQ_INTERP_BASE);
+		sys(SYS_close, libc.fd, 0, 0);
+	}
 	rdir = sys4(SYS_openat, dir, ZQ_REGIONS_DIR, O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC, 0);
 	if (rdir < 0) die(EXIT_SETUP, "cannot open", ZQ_REGIONS_DIR "/", rdir);
 	map_regions(h, rdir, prog.fd);
@@ -156,7 +166,7 @@ _Noreturn void resume(int dir, int lock, const char *path, uint64_t *kaux)
 	h->dir_fd = dir;
 	h->lock_fd = lock;
 	restore_fds(h);
-	install_filter(h, &prog);
+	install_filter(h, &prog, prog.dynamic ? &libc : 0);
 	h->resume_ready = 0;
 	h->resume_go = 0;
 	sys4(SYS_rt_sigprocmask, SIG_BLOCK, &all, 0, 8);

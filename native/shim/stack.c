@@ -28,7 +28,7 @@ static uint64_t aux_get(const uint64_t *aux, uint64_t type)
  * that describe the program rather than the shim replaced, and AT_ZHUQUE
  * naming the context. */
 static int make_aux(uint64_t *out, const uint64_t *kaux, struct zq_header *h,
-	uint64_t random, uint64_t platform, uint64_t execfn)
+	uint64_t base, uint64_t random, uint64_t platform, uint64_t execfn)
 {
 	int n = 0;
 
@@ -44,7 +44,7 @@ static int make_aux(uint64_t *out, const uint64_t *kaux, struct zq_header *h,
 	out[n++] = AT_PHDR;     out[n++] = h->phdr;
 	out[n++] = AT_PHENT;    out[n++] = sizeof(Elf64_Phdr);
 	out[n++] = AT_PHNUM;    out[n++] = h->phnum;
-	out[n++] = AT_BASE;     out[n++] = 0;
+	out[n++] = AT_BASE;     out[n++] = base;
 	out[n++] = AT_ENTRY;    out[n++] = h->entry;
 	out[n++] = AT_RANDOM;   out[n++] = random;
 	out[n++] = AT_PLATFORM; out[n++] = platform;
@@ -56,7 +56,7 @@ static int make_aux(uint64_t *out, const uint64_t *kaux, struct zq_header *h,
 
 /* Lay out argc, argv, envp and auxv on the persistent stack as the kernel
  * lays them out on its own, and return the stack pointer for the entry. */
-uint64_t build_stack(struct zq_header *h, struct program *p, char **argv,
+uint64_t build_stack(struct zq_header *h, struct program *p, uint64_t base, char **argv,
 	char **envp, uint64_t *kaux)
 {
 	struct builder b = { h->stack_top };
@@ -75,7 +75,7 @@ uint64_t build_stack(struct zq_header *h, struct program *p, char **argv,
 	for (i = envc; i-- > 0;) ptrs[argc + i] = push_str(&b, envp[i]);
 	b.top &= -16UL;
 
-	naux = make_aux(aux, kaux, h, random, platform, execfn);
+	naux = make_aux(aux, kaux, h, base, random, platform, execfn);
 	words = 1 + argc + 1 + envc + 1 + naux;
 	if (words & 1) b.top -= 8;
 	sp = (uint64_t *)(b.top - words * 8);

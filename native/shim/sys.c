@@ -29,6 +29,13 @@ int streq(const char *a, const char *b)
 	return *a == *b;
 }
 
+int memcmp(const void *a, const void *b, size_t n)
+{
+	const unsigned char *x = a, *y = b;
+	for (; n && *x == *y; n--, x++, y++);
+	return n ? *x - *y : 0;
+}
+
 long parse_fd(const char *s)
 {
 	long v = 0;

@@ -28,6 +28,7 @@ void *memcpy(void *, const void *, size_t);
 void *memset(void *, int, size_t);
 size_t strlen(const char *);
 int streq(const char *, const char *);
+int memcmp(const void *, const void *, size_t);
 long parse_fd(const char *);
 
 /* Exit codes shared with the launcher (src/Launcher/ReturnCode.cs). */

@@ -172,13 +172,15 @@ int main(int argc, char **argv)
 	uint64_t digest;
 
 	if (argc > 1) rounds = atol(argv[1]);
+	/* Before the workers start: once they run, the first of them may
+	 * take its turn before the last is created. */
+	digest = ring_digest;
 	for (int i = 0; i < WORKERS; i++) {
 		w[i].id = i;
 		w[i].rng = 0x9e3779b97f4a7c15ULL * (i + 1);
 		w[i].digest = i;
 		if (pthread_create(&w[i].thread, 0, work, &w[i])) abort();
 	}
-	digest = ring_digest;
 	for (int i = 0; i < WORKERS; i++) {
 		pthread_join(w[i].thread, 0);
 		digest = mix(digest, w[i].digest);

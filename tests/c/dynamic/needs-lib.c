@@ -1,0 +1,1 @@
+int needs_lib(void) { return 0; }
