@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 #include <sys/ioctl.h>
 #include <string.h>
+#include <errno.h>
 
 /* A connected Unix socket whose other end the program also holds (a
  * socketpair, or both ends of a connection to its own listener) comes
@@ -66,43 +67,73 @@ static uint32_t peer_inode(uint32_t ino)
 	return peer;
 }
 
-/* Peek every queued message in turn: with SO_PEEK_OFF set, each peek
- * starts where the last ended. */
-static uint32_t peek_all(int fd, int stream, char *buf, uint32_t cap)
+/* Peek the queue in turn: with SO_PEEK_OFF set, each peek starts where
+ * the last ended, and the bytes stay for the program if the save is
+ * abandoned. A stream is saved in pieces of the whole scratch area (a
+ * multiple of 8), which the save area places end to end, as for pipes.
+ * Datagrams are kept each with a 4-byte length; one that might not fit
+ * the scratch area whole would be cut, so the save is lost instead. */
+static int peek(int fd, char *to, uint32_t room)
 {
-	int zero = 0, off = -1;
+	return __syscall(SYS_recvfrom, fd, to, room, MSG_PEEK|MSG_DONTWAIT, 0, 0);
+}
+
+static void keep_piece(struct zq_fd *e, const char *buf, uint32_t n)
+{
+	uint64_t off = __zq_save_bytes(buf, n);
+
+	if (off == (uint64_t)-1) return;
+	if (!e->data_len) e->data_off = off;
+	e->data_len += n;
+}
+
+static void peek_stream(struct zq_fd *e, char *buf, uint32_t cap)
+{
+	uint32_t n;
+	long r;
+
+	do {
+		for (n = 0; n < cap && (r = peek(e->fd, buf + n, cap - n)) > 0; n += r);
+		if (n) keep_piece(e, buf, n);
+	} while (n == cap);
+}
+
+static void peek_messages(struct zq_fd *e, char *buf, uint32_t cap)
+{
 	uint32_t n = 0, rounds = 0;
 	long r;
 
-	if (__syscall(SYS_setsockopt, fd, SOL_SOCKET, SO_PEEK_OFF, &zero, sizeof zero))
-		return 0;
-	while (n + 4 < cap && rounds++ < 1 << 20) {
-		char *to = stream ? buf + n : buf + n + 4;
-		uint32_t room = stream ? cap - n : cap - n - 4;
-		r = __syscall(SYS_recvfrom, fd, to, room, MSG_PEEK|MSG_DONTWAIT, 0, 0);
-		if (r < 0 || (stream && !r)) break;
-		if (stream) {
-			n += r;
-			continue;
+	while (rounds++ < 1 << 20) {
+		if (n + 4 >= cap) {
+			__zq_short_of(ZQ_LOST_SAVE, EMSGSIZE);
+			return;
+		}
+		r = peek(e->fd, buf + n + 4, cap - n - 4);
+		if (r < 0) break;
+		if ((uint32_t)r == cap - n - 4) {
+			__zq_short_of(ZQ_LOST_SAVE, EMSGSIZE);
+			return;
 		}
 		memcpy(buf + n, &(uint32_t){ r }, 4);
 		n += 4 + r;
 		if (!r) break; /* an empty datagram: the peek offset cannot pass it */
 	}
-	__syscall(SYS_setsockopt, fd, SOL_SOCKET, SO_PEEK_OFF, &off, sizeof off);
-	return n;
+	if (n) keep_piece(e, buf, n);
 }
 
 void __zq_save_unix(struct zq_fd *e)
 {
 	char *buf = (char *)__zq_ctx + ZQ_SCRATCH_OFF;
-	struct zq_fd_socket *s = &e->arg.socket;
-	uint32_t n;
+	int zero = 0, off = -1;
 
-	s->peer_ino = peer_inode(e->ino);
-	if (!s->peer_ino) return;
-	n = peek_all(e->fd, s->type == SOCK_STREAM, buf, ZQ_SCRATCH_SIZE);
-	if (n) __zq_keep(e, buf, n);
+	e->arg.socket.peer_ino = peer_inode(e->ino);
+	if (!e->arg.socket.peer_ino) return;
+	if (__syscall(SYS_setsockopt, e->fd, SOL_SOCKET, SO_PEEK_OFF, &zero, sizeof zero))
+		return;
+	e->data_len = 0;
+	if (e->arg.socket.type == SOCK_STREAM) peek_stream(e, buf, ZQ_SCRATCH_SIZE);
+	else peek_messages(e, buf, ZQ_SCRATCH_SIZE);
+	__syscall(SYS_setsockopt, e->fd, SOL_SOCKET, SO_PEEK_OFF, &off, sizeof off);
 }
 
 void __zq_pair_sockets(void)

@@ -18,7 +18,7 @@
  * is recorded in the header, and the failure is lost with that reason. */
 static uint64_t fds_taken = ZQ_RESERVE_CHUNK, save_taken = ZQ_RESERVE_SAVE;
 
-static void short_of(uint32_t reason, int err)
+void __zq_short_of(uint32_t reason, int err)
 {
 	struct zq_header *h = __zq_ctx;
 
@@ -30,7 +30,7 @@ static void short_of(uint32_t reason, int err)
 static int room(uint64_t *taken, uint64_t base, uint64_t need, uint32_t reason)
 {
 	if (!__zq_reserve_table(base, taken, need)) return 0;
-	short_of(reason, __zq_space_error);
+	__zq_short_of(reason, __zq_space_error);
 	return -1;
 }
 
@@ -40,7 +40,7 @@ uint64_t __zq_save_bytes(const void *p, size_t n)
 	uint64_t off = h->save_len;
 
 	if (off + n > ZQ_SAVE_SIZE) {
-		short_of(ZQ_LOST_SAVE, 0);
+		__zq_short_of(ZQ_LOST_SAVE, 0);
 		return -1;
 	}
 	if (room(&save_taken, ZQ_SAVE_OFF, off + n, ZQ_LOST_SAVE)) return -1;
@@ -138,7 +138,7 @@ static void save_fd(int fd)
 	int i = 14, d = 1;
 
 	if (h->fd_count >= h->fd_cap) {
-		short_of(ZQ_LOST_FDS, 0);
+		__zq_short_of(ZQ_LOST_FDS, 0);
 		return;
 	}
 	if (room(&fds_taken, ZQ_FDS_OFF, (h->fd_count + 1) * (uint64_t)sizeof *e, ZQ_LOST_FDS))
@@ -211,7 +211,7 @@ int __zq_save_fds(void)
 	h->save_len = 0;
 	save_cwd_umask(h);
 	r = __zq_each_number("/proc/self/fd", save_one, 0);
-	if (r) short_of(ZQ_LOST_FDS, -r);
+	if (r) __zq_short_of(ZQ_LOST_FDS, -r);
 	__zq_pair_pipes();
 	__zq_pair_sockets();
 	return h->lost_reason ? -1 : 0;

@@ -79,6 +79,7 @@ hidden long __zq_vfork_refused(void);
 hidden long __zq_gate(long, long, long, long, long, long);
 hidden uint64_t __zq_save_bytes(const void *, size_t);
 hidden void __zq_keep(struct zq_fd *, const void *, size_t);
+hidden void __zq_short_of(uint32_t, int);
 hidden char *__zq_fdinfo(int);
 hidden const char *__zq_field(const char *, const char *);
 hidden uint64_t __zq_number(const char **, int);

@@ -66,7 +66,9 @@ static void refill(const struct zq_fd *e, const char *d, uint32_t len, long to)
 	uint32_t off = 0, n;
 	long r;
 
-	if (len > 65536)
+	/* A queue the program grew past wmem_max (SO_SNDBUFFORCE) needs the
+	 * same privilege to come back; SO_SNDBUF alone stops at wmem_max. */
+	if (len > 65536 && sys6(SYS_setsockopt, to, SOL_SOCKET, SO_SNDBUFFORCE, (long)&size, sizeof size, 0))
 		sys6(SYS_setsockopt, to, SOL_SOCKET, SO_SNDBUF, (long)&size, sizeof size, 0);
 	while (off < len) {
 		if (stream) {

@@ -11,7 +11,12 @@ namespace Zhuque.Interpose.Image;
 /// </summary>
 static class DescriptorTable
 {
-    /// <summary>Everything the runtime saves for one descriptor passes through its 3 MiB scratch area.</summary>
+    /// <summary>
+    /// What the runtime saves for one descriptor passes through its 3 MiB
+    /// scratch area, except the unread bytes of a pipe or a Unix socket,
+    /// saved in pieces of that size end to end: those are bounded by the
+    /// save area alone (checked below).
+    /// </summary>
     const ulong MaxDataLength = Layout.ScratchSize;
 
     public static SavedDescriptor[] Read(ContextSource source, ZqHeader header, ZqFd[] entries)
@@ -54,6 +59,7 @@ static class DescriptorTable
         {
             ZqFdKind.File => (ulong)DescriptorData.MaxPathLength,
             ZqFdKind.Other => (ulong)DescriptorData.MaxPathLength + 1,
+            ZqFdKind.Pipe or ZqFdKind.Socket => Layout.SaveSize,
             _ => MaxDataLength,
         };
         if (e.DataLen > limit)
