@@ -256,18 +256,20 @@ struct zq_sockopt {
 	int32_t pad;
 };
 
-/* A file the program mapped read-only (mmap of a descriptor without
- * PROT_WRITE), recorded by the runtime: at resume the shim opens it by
- * path, checks it is the same file, unchanged, and maps it again with the
- * same flags. Regions name it
- * as ZQ_FILE_MAPPED + its index; offsets are the file's. */
+/* A file the program mapped read-only, or writable and MAP_SHARED (a
+ * private writable mapping is image memory), recorded by the runtime: at
+ * resume the shim opens it by path, checks it is the same file, unchanged,
+ * and maps it again with the same flags. Regions name it as
+ * ZQ_FILE_MAPPED + its index; offsets are the file's. */
+#define ZQ_MAP_WRITABLE 0x100u /* in flags: MAP_SHARED and writable; the program
+                                * changes the file, so only dev and ino tell it */
 struct zq_mapfile {
 	uint64_t dev;       /* st_dev, st_ino, st_size and st_mtim at mmap */
 	uint64_t ino;
 	uint64_t size;
 	int64_t  mtime_sec;
 	uint64_t mtime_nsec;
-	uint32_t flags;     /* MAP_SHARED or MAP_PRIVATE */
+	uint32_t flags;     /* MAP_SHARED or MAP_PRIVATE, | ZQ_MAP_WRITABLE */
 	uint32_t path_len;
 	char     path[4048]; /* /proc/self/fd's name of the descriptor */
 };
