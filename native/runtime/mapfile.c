@@ -59,6 +59,35 @@ static long entry(int fd, uint32_t type)
 	return i;
 }
 
+/* Where the kernel would choose, a file goes at the lowest free range
+ * from ZQ_FILES_BASE instead: the kernel's choice lies near 128 TiB, and
+ * ldso maps a library's data there with MAP_FIXED, which would make
+ * regions/fixed (offsets are addresses) too large for ext4. */
+static uint64_t files_room(uint64_t len)
+{
+	struct zq_region *r = ZQ_REGIONS(__zq_ctx);
+	size_t i = __zq_region_find(ZQ_FILES_BASE), n = __zq_ctx->region_count;
+	uint64_t a = ZQ_FILES_BASE;
+
+	for (; i < n && r[i].start < a + len; i++)
+		if (r[i].end > a) a = r[i].end;
+	return a + len <= ZQ_SHIM_BASE ? a : 0;
+}
+
+static long kernel_map(void *start, size_t len, int prot, int flags, int fd, off_t off)
+{
+	uint64_t a;
+	long r;
+
+	if (start || flags & (MAP_FIXED|MAP_FIXED_NOREPLACE|MAP_32BIT)
+	    || !(a = files_room(ZQ_PAGE_UP(len))))
+		return __syscall(SYS_mmap, start, len, prot, flags, fd, off);
+	r = __syscall(SYS_mmap, a, len, prot, flags|MAP_FIXED_NOREPLACE, fd, off);
+	if (r == -EEXIST)
+		r = __syscall(SYS_mmap, start, len, prot, flags, fd, off);
+	return r;
+}
+
 /* Ranges in Zhuque's reserved windows are left as they always were. */
 long __zq_map_file(void *start, size_t len, int prot, int flags, int fd, off_t off)
 {
@@ -67,7 +96,7 @@ long __zq_map_file(void *start, size_t len, int prot, int flags, int fd, off_t o
 	long r, i;
 
 	__zq_lock();
-	r = __syscall(SYS_mmap, start, len, prot, flags, fd, off);
+	r = kernel_map(start, len, prot, flags, fd, off);
 	a = r;
 	end = a + ZQ_PAGE_UP(len);
 	if ((unsigned long)r > -4096UL || !__zq_outside_windows(a, end)) {

@@ -27,6 +27,11 @@
 #define ZQ_ARENA_BASE    0x0000200000000000ULL  /* anonymous mmaps */
 #define ZQ_ARENA_SIZE    0x0000080000000000ULL  /* 8 TiB, sparse */
 #define ZQ_BRK_MAX       0x0000000040000000ULL  /* 1 GiB after the program */
+#define ZQ_FILES_BASE    0x0000050000000000ULL  /* files mapped where the program let
+                                                 * the kernel choose (libraries): low
+                                                 * enough that regions/fixed, whose
+                                                 * offsets are addresses, fits ext4's
+                                                 * 16 TiB files; up to ZQ_SHIM_BASE */
 #define ZQ_GATE_ADDR     0x00000c0000000000ULL  /* one page of code, mapped by the
                                                  * shim: a system call from outside
                                                  * the program's text (seccomp) */

@@ -23,6 +23,7 @@ public static class Layout
     [CName("ZQ_ARENA_BASE")] public const ulong ArenaBase = 0x0000200000000000UL;
     [CName("ZQ_ARENA_SIZE")] public const ulong ArenaSize = 0x0000080000000000UL;
     [CName("ZQ_BRK_MAX")] public const ulong BrkMax = 0x0000000040000000UL;
+    [CName("ZQ_FILES_BASE")] public const ulong FilesBase = 0x0000050000000000UL; // kernel-chosen file mappings (libraries), up to ZQ_SHIM_BASE
     [CName("ZQ_GATE_ADDR")] public const ulong GateAddr = 0x00000c0000000000UL; // the shim's system call gate (seccomp)
 
     // The region files live under IMAGE/RegionsDir, named by FileNames.
