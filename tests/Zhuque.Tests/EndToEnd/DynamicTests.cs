@@ -301,5 +301,57 @@ public sealed class DynamicTests(MuslGccPrograms programs) : IClassFixture<MuslG
         Assert.Equal(native.Stdout, resumed.Stdout);
     }
 
+    // A library replaced between save and resume, by rename (a new inode)
+    // or rewritten in place with its size and modification time put back
+    // (only the content hash tells): refused, 118, one line naming it, the
+    // image byte for byte as it was; put back, the resume succeeds.
+    [Fact]
+    public void AChangedLibraryIsRefusedAndTheOriginalResumes()
+    {
+        LinkedProgram(true);
+        var dir = Directory.CreateDirectory(_tmp["libdir"]).FullName;
+        var prog = Path.Combine(dir, "libs");
+        var lib = Path.Combine(dir, "libstate.so");
+        File.Copy(programs.Get("libs", true), prog);
+        File.SetUnixFileMode(prog, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        File.Copy(Path.Combine(programs.Dir, "libstate.so"), lib);
+        var env = new Dictionary<string, string> { ["XDG_STATE_HOME"] = _tmp["state"] };
+        var r = Proc.Run(Repo.Zhuque, ["run", "--image", _tmp["img"], "--fail-after", "0.5", "--", prog], env);
+        Assert.True(r.ExitCode == 158, r.ToString());
+        var stat = Proc.Run("stat", ["-c", "%.9Y", lib]);
+        Assert.True(stat.ExitCode == 0, stat.ToString());
+        var mtime = stat.Stdout.Trim();
+        var before = ImageHash.Of(_tmp["img"]);
+
+        var orig = _tmp["libstate.so.orig"];
+        File.Move(lib, orig);
+        File.Copy(orig, lib);
+        var line = ZhuqueCli.AssertOneLineError(Proc.Run(Repo.Zhuque, ["resume", _tmp["img"]], env), 118);
+        Assert.Contains(lib, line);
+        File.Move(orig, lib, overwrite: true);
+
+        // One byte of its text changed in place; size and mtime as they were.
+        var bytes = File.ReadAllBytes(lib);
+        var at = bytes.Length / 2;
+        using (var f = new FileStream(lib, FileMode.Open, FileAccess.Write))
+        {
+            f.Seek(at, SeekOrigin.Begin);
+            f.WriteByte((byte)(bytes[at] ^ 0x5a));
+        }
+        Assert.True(Proc.Run("touch", ["-d", "@" + mtime, lib]).ExitCode == 0);
+        line = ZhuqueCli.AssertOneLineError(Proc.Run(Repo.Zhuque, ["resume", _tmp["img"]], env), 118);
+        Assert.Contains(lib, line);
+        Assert.Equal(before, ImageHash.Of(_tmp["img"]));
+
+        using (var f = new FileStream(lib, FileMode.Open, FileAccess.Write))
+        {
+            f.Seek(at, SeekOrigin.Begin);
+            f.WriteByte(bytes[at]);
+        }
+        Assert.True(Proc.Run("touch", ["-d", "@" + mtime, lib]).ExitCode == 0);
+        r = Proc.Run(Repo.Zhuque, ["resume", _tmp["img"]], env);
+        Assert.True(r.ExitCode == 0 && r.Stdout.EndsWith("PASS\n", StringComparison.Ordinal), r.ToString());
+    }
+
     public void Dispose() => _tmp.Dispose();
 }
