@@ -353,5 +353,24 @@ public sealed class DynamicTests(MuslGccPrograms programs) : IClassFixture<MuslG
         Assert.True(r.ExitCode == 0 && r.Stdout.EndsWith("PASS\n", StringComparison.Ordinal), r.ToString());
     }
 
+    // The threads sleep in libc.so: inspect names where by libc.so's own
+    // symbols, at the base the header records (interp_base).
+    [Fact]
+    public void InspectNamesTheFunctionOfLibcWhereAThreadWas()
+    {
+        var r = ZhuqueCli.Run(_tmp["state"], "run", "--image", _tmp["img"], "--fail-after", "0.5", "--", LinkedProgram(true));
+        Assert.True(r.ExitCode == 158, r.ToString());
+        var json = ZhuqueCli.Run(_tmp["state"], "inspect", "--json", _tmp["img"]);
+        Assert.True(json.ExitCode == 0, json.ToString());
+        using var doc = System.Text.Json.JsonDocument.Parse(json.Stdout);
+        var threads = doc.RootElement.GetProperty("threads").EnumerateArray().ToList();
+        Assert.Equal(2, threads.Count);
+        foreach (var t in threads)
+        {
+            var top = t.GetProperty("backtrace")[0].GetProperty("function").GetString();
+            Assert.True(top is not null && top.EndsWith(" in libc.so", StringComparison.Ordinal), json.Stdout);
+        }
+    }
+
     public void Dispose() => _tmp.Dispose();
 }
