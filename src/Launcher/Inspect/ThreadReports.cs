@@ -21,9 +21,11 @@ public static class ThreadReports
     public static IReadOnlyList<ThreadReport> Build(ImageDirectory dir, Context context, string? program, string? programSha256)
     {
         using var memory = new ImageMemory(context.Regions, file => Open(dir, file));
-        var info = Program(program, programSha256);
-        var locator = new ThreadLocator(info, new ImageStackMemory(memory));
+        var info = Program(program, programSha256, context.Header.ProgBase);
         var shared = SharedObjects(context);
+        if (shared.Objects.Count > 0)
+            info = info with { Symbols = ElfSymbols.Combine([info.Symbols, shared.Symbols]), Code = ProgramCode.Combine([info.Code, shared.Code]) };
+        var locator = new ThreadLocator(info, new ImageStackMemory(memory));
         return [.. ThreadFrameReader.Read(context, memory).Select(t => Report(t, info, locator, shared))];
     }
 
@@ -66,7 +68,7 @@ public static class ThreadReports
     /// unreadable, or no longer the file the image ran (its SHA-256
     /// differs): its lines and symbols would describe other code.
     /// </summary>
-    static ProgramDebugInfo Program(string? program, string? programSha256)
+    static ProgramDebugInfo Program(string? program, string? programSha256, ulong loadBias)
     {
         if (program is null)
             return ProgramDebugInfo.None;
@@ -79,7 +81,7 @@ public static class ThreadReports
         {
             return ProgramDebugInfo.None;
         }
-        return ProgramDebugInfo.Read(program);
+        return ProgramDebugInfo.Read(program, loadBias);
     }
 
     static Microsoft.Win32.SafeHandles.SafeFileHandle? Open(ImageDirectory dir, ZqFile file) =>
@@ -95,11 +97,11 @@ public static class ThreadReports
             t.State.ToString().ToLowerInvariant(),
             Hex(t.Entry.Tp),
             Hex(t.Entry.Frame),
-            t.Registers is { } regs ? info.Symbols?.Describe(regs.Rip) ?? shared.Describe(regs.Rip) : null,
+            t.Registers is { } regs ? shared.Describe(regs.Rip) ?? info.Symbols?.Describe(regs.Rip) : null,
             Line(where.Source),
             t.Registers is { } r ? Registers(r) : null,
             t.Frame is { } f ? Hex(f.UcSigmask) : null,
-            where.Backtrace?.Select(b => new FrameReport(b.Index, Hex(b.Pc), b.Function ?? shared.Describe(b.Pc), Line(b.Source))).ToArray(),
+            where.Backtrace?.Select(b => new FrameReport(b.Index, Hex(b.Pc), shared.Describe(b.Pc) ?? b.Function, Line(b.Source))).ToArray(),
             where.Disassembly?.Select(i => new InstructionReport(Hex(i.Address), Convert.ToHexStringLower(i.Bytes), i.Text, i.AtRip)).ToArray(),
             t.Error);
     }
