@@ -44,3 +44,9 @@ void __zq_start(void)
 	__zq_tls_ready = 1;
 	__zq_install_handlers();
 }
+
+/* Whether the process was started by the shim (musl's ldso asks). */
+int __zq_active(void)
+{
+	return __zq_ctx != 0;
+}

@@ -6,17 +6,19 @@
 #include <errno.h>
 
 /* A file mapped without PROT_WRITE (musl's __map_file of the time zone,
- * a program's own read-only data) stays the kernel's mapping, but its
- * range and the identity of its file are recorded, so that a resume
- * maps the same, unchanged file again at the same address
- * (native/shim/mapfile.c). Writable file mappings stay the kernel's
- * alone and are not persistent (docs/limitations.md). */
+ * a library's text, a program's own read-only data), or writable and
+ * MAP_SHARED, stays the kernel's mapping, but its range and the identity
+ * of its file are recorded, so that a resume maps the same file again at
+ * the same address (native/shim/mapfile.c): unchanged when read-only; by
+ * device and inode alone when the program writes it. */
 
 /* Bytes of the mapped-file table that have their file space. */
 static uint64_t taken;
 
 static int same(const struct zq_mapfile *m, const struct stat *st, uint32_t type)
 {
+	if (type & ZQ_MAP_WRITABLE)
+		return m->dev == st->st_dev && m->ino == st->st_ino && m->flags == type;
 	return m->dev == st->st_dev && m->ino == st->st_ino
 		&& m->size == (uint64_t)st->st_size && m->flags == type
 		&& m->mtime_sec == st->st_mtim.tv_sec
@@ -57,6 +59,35 @@ static long entry(int fd, uint32_t type)
 	return i;
 }
 
+/* Where the kernel would choose, a file goes at the lowest free range
+ * from ZQ_FILES_BASE instead: the kernel's choice lies near 128 TiB, and
+ * ldso maps a library's data there with MAP_FIXED, which would make
+ * regions/fixed (offsets are addresses) too large for ext4. */
+static uint64_t files_room(uint64_t len)
+{
+	struct zq_region *r = ZQ_REGIONS(__zq_ctx);
+	size_t i = __zq_region_find(ZQ_FILES_BASE), n = __zq_ctx->region_count;
+	uint64_t a = ZQ_FILES_BASE;
+
+	for (; i < n && r[i].start < a + len; i++)
+		if (r[i].end > a) a = r[i].end;
+	return a + len <= ZQ_SHIM_BASE ? a : 0;
+}
+
+static long kernel_map(void *start, size_t len, int prot, int flags, int fd, off_t off)
+{
+	uint64_t a;
+	long r;
+
+	if (start || flags & (MAP_FIXED|MAP_FIXED_NOREPLACE|MAP_32BIT)
+	    || !(a = files_room(ZQ_PAGE_UP(len))))
+		return __syscall(SYS_mmap, start, len, prot, flags, fd, off);
+	r = __syscall(SYS_mmap, a, len, prot, flags|MAP_FIXED_NOREPLACE, fd, off);
+	if (r == -EEXIST)
+		r = __syscall(SYS_mmap, start, len, prot, flags, fd, off);
+	return r;
+}
+
 /* Ranges in Zhuque's reserved windows are left as they always were. */
 long __zq_map_file(void *start, size_t len, int prot, int flags, int fd, off_t off)
 {
@@ -65,14 +96,14 @@ long __zq_map_file(void *start, size_t len, int prot, int flags, int fd, off_t o
 	long r, i;
 
 	__zq_lock();
-	r = __syscall(SYS_mmap, start, len, prot, flags, fd, off);
+	r = kernel_map(start, len, prot, flags, fd, off);
 	a = r;
 	end = a + ZQ_PAGE_UP(len);
 	if ((unsigned long)r > -4096UL || !__zq_outside_windows(a, end)) {
 		__zq_unlock();
 		return r;
 	}
-	i = entry(fd, flags & MAP_TYPE);
+	i = entry(fd, (flags & MAP_TYPE) | (prot & PROT_WRITE ? ZQ_MAP_WRITABLE : 0));
 	x = (struct zq_region){ .start = a, .end = end, .offset = off,
 		.prot = prot, .file = ZQ_FILE_MAPPED + i };
 	/* MAP_FIXED replaced whatever was there: so does the record. */
@@ -91,14 +122,19 @@ long __zq_map_file(void *start, size_t len, int prot, int flags, int fd, off_t o
 	return r;
 }
 
-/* True if a recorded file mapping lies in [a, b). */
+/* True if a recorded file mapping that must stay read-only lies in
+ * [a, b): it is mapped again from its file at resume, so a store into
+ * it would be lost. A shared writable one is the file's to keep. */
 int __zq_maps_file(uint64_t a, uint64_t b)
 {
 	struct zq_region *r = ZQ_REGIONS(__zq_ctx);
+	struct zq_mapfile *m = ZQ_MAPS(__zq_ctx);
 	size_t i = __zq_region_find(a), n = __zq_ctx->region_count;
 
 	for (; i < n && r[i].start < b; i++)
-		if (r[i].file >= ZQ_FILE_MAPPED) return 1;
+		if (r[i].file >= ZQ_FILE_MAPPED
+		    && !(m[r[i].file - ZQ_FILE_MAPPED].flags & ZQ_MAP_WRITABLE))
+			return 1;
 	return 0;
 }
 

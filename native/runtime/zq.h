@@ -48,9 +48,10 @@ hidden int __zq_outside_windows(uint64_t, uint64_t);
 hidden long __zq_arena_grow(uint64_t, uint64_t);
 hidden void __zq_arena_freed(uint64_t, uint64_t);
 
-/* Files the program mapped read-only (mapfile.c); callers hold the lock
+/* Files the program mapped (mapfile.c, mapcopy.c); callers hold the lock
  * but for __zq_map_file, which takes it. */
 hidden long __zq_map_file(void *, size_t, int, int, int, off_t);
+hidden long __zq_map_copy(void *, size_t, int, int, int, off_t);
 hidden int __zq_maps_file(uint64_t, uint64_t);
 hidden long __zq_remap_file(const struct zq_region *, uint64_t, uint64_t, uint64_t, int);
 

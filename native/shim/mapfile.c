@@ -1,6 +1,7 @@
-/* Files the program mapped read-only (native/runtime/mapfile.c) are
- * mapped again at their addresses, each from its path, once it is seen
- * to be the same file, unchanged: its contents are not in the image. */
+/* Files the program mapped read-only or shared and writable
+ * (native/runtime/mapfile.c) are mapped again at their addresses, each
+ * from its path, once it is seen to be the same file (unchanged, when
+ * read-only): its contents are not in the image. */
 #include "shim.h"
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -26,11 +27,13 @@ static int open_same(const struct zq_mapfile *m)
 
 	memcpy(path, m->path, m->path_len);
 	path[m->path_len] = 0;
-	fd = sys(SYS_open, path, O_RDONLY|O_CLOEXEC, 0);
+	fd = sys(SYS_open, path, (m->flags & ZQ_MAP_WRITABLE ? O_RDWR : O_RDONLY)|O_CLOEXEC, 0);
 	if (fd < 0)
 		die(EXIT_CHANGED, "a file the program mapped is gone since the image was saved:", path, fd);
-	if (sys(SYS_fstat, fd, &st, 0) || st.st_dev != m->dev || st.st_ino != m->ino
-	    || (uint64_t)st.st_size != m->size || st.st_mtim.tv_sec != m->mtime_sec
+	if (sys(SYS_fstat, fd, &st, 0) || st.st_dev != m->dev || st.st_ino != m->ino)
+		die(EXIT_CHANGED, "a file the program mapped changed since the image was saved:", path, 0);
+	if (m->flags & ZQ_MAP_WRITABLE) return fd;
+	if ((uint64_t)st.st_size != m->size || st.st_mtim.tv_sec != m->mtime_sec
 	    || (uint64_t)st.st_mtim.tv_nsec != m->mtime_nsec)
 		die(EXIT_CHANGED, "a file the program mapped changed since the image was saved:", path, 0);
 	return fd;
@@ -52,7 +55,7 @@ long map_file_region(const struct zq_header *h, const struct zq_region *r)
 	const struct zq_mapfile *m = entry(h, r->file);
 	int fd = open_same(m);
 	long res = (long)map(r->start, r->end - r->start, r->prot,
-		m->flags|MAP_FIXED_NOREPLACE, fd, r->offset);
+		(m->flags & MAP_TYPE)|MAP_FIXED_NOREPLACE, fd, r->offset);
 
 	sys(SYS_close, fd, 0, 0);
 	return res;

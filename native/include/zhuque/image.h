@@ -27,6 +27,11 @@
 #define ZQ_ARENA_BASE    0x0000200000000000ULL  /* anonymous mmaps */
 #define ZQ_ARENA_SIZE    0x0000080000000000ULL  /* 8 TiB, sparse */
 #define ZQ_BRK_MAX       0x0000000040000000ULL  /* 1 GiB after the program */
+#define ZQ_FILES_BASE    0x0000050000000000ULL  /* files mapped where the program let
+                                                 * the kernel choose (libraries): low
+                                                 * enough that regions/fixed, whose
+                                                 * offsets are addresses, fits ext4's
+                                                 * 16 TiB files; up to ZQ_SHIM_BASE */
 #define ZQ_GATE_ADDR     0x00000c0000000000ULL  /* one page of code, mapped by the
                                                  * shim: a system call from outside
                                                  * the program's text (seccomp) */
@@ -256,18 +261,20 @@ struct zq_sockopt {
 	int32_t pad;
 };
 
-/* A file the program mapped read-only (mmap of a descriptor without
- * PROT_WRITE), recorded by the runtime: at resume the shim opens it by
- * path, checks it is the same file, unchanged, and maps it again with the
- * same flags. Regions name it
- * as ZQ_FILE_MAPPED + its index; offsets are the file's. */
+/* A file the program mapped read-only, or writable and MAP_SHARED (a
+ * private writable mapping is image memory), recorded by the runtime: at
+ * resume the shim opens it by path, checks it is the same file, unchanged,
+ * and maps it again with the same flags. Regions name it as
+ * ZQ_FILE_MAPPED + its index; offsets are the file's. */
+#define ZQ_MAP_WRITABLE 0x100u /* in flags: MAP_SHARED and writable; the program
+                                * changes the file, so only dev and ino tell it */
 struct zq_mapfile {
 	uint64_t dev;       /* st_dev, st_ino, st_size and st_mtim at mmap */
 	uint64_t ino;
 	uint64_t size;
 	int64_t  mtime_sec;
 	uint64_t mtime_nsec;
-	uint32_t flags;     /* MAP_SHARED or MAP_PRIVATE */
+	uint32_t flags;     /* MAP_SHARED or MAP_PRIVATE, | ZQ_MAP_WRITABLE */
 	uint32_t path_len;
 	char     path[4048]; /* /proc/self/fd's name of the descriptor */
 };

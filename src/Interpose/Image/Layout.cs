@@ -23,6 +23,7 @@ public static class Layout
     [CName("ZQ_ARENA_BASE")] public const ulong ArenaBase = 0x0000200000000000UL;
     [CName("ZQ_ARENA_SIZE")] public const ulong ArenaSize = 0x0000080000000000UL;
     [CName("ZQ_BRK_MAX")] public const ulong BrkMax = 0x0000000040000000UL;
+    [CName("ZQ_FILES_BASE")] public const ulong FilesBase = 0x0000050000000000UL; // kernel-chosen file mappings (libraries), up to ZQ_SHIM_BASE
     [CName("ZQ_GATE_ADDR")] public const ulong GateAddr = 0x00000c0000000000UL; // the shim's system call gate (seccomp)
 
     // The region files live under IMAGE/RegionsDir, named by FileNames.
@@ -50,6 +51,7 @@ public static class Layout
     [CName("ZQ_SAVE_SIZE")] public const ulong SaveSize = 0x000000003b000000UL;
     [CName("ZQ_MAPS_OFF")] public const ulong MapsOff = 0x000000003f000000UL;       // files mapped read-only
     [CName("ZQ_MAPS_CAP")] public const uint MapsCap = 1u << 12;
+    [CName("ZQ_MAP_WRITABLE")] public const uint MapWritable = 0x100; // zq_mapfile flags: shared and writable, told by dev and ino
     [CName("ZQ_RESERVE_CHUNK")] public const ulong ReserveChunk = 0x0000000000010000UL; // file space a table takes at a time
     [CName("ZQ_RESERVE_SAVE")] public const ulong ReserveSave = 0x0000000000040000UL;   // of the save area, taken at start
 
@@ -273,7 +275,7 @@ public unsafe struct ZqMapFile
     public ulong Size;         // size
     public long MtimeSec;      // mtime_sec
     public ulong MtimeNsec;    // mtime_nsec
-    public uint Flags;         // flags: MAP_SHARED or MAP_PRIVATE
+    public uint Flags;         // flags: MAP_SHARED or MAP_PRIVATE, | ZQ_MAP_WRITABLE
     public uint PathLen;       // path_len
     public fixed sbyte Path[PathSize]; // path[4048]: /proc/self/fd's name of the descriptor
 }

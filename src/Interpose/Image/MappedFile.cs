@@ -4,10 +4,11 @@ namespace Zhuque.Interpose.Image;
 
 /// <summary>
 /// An entry of the mapped-file table (zq_mapfile): a file the program
-/// mapped read-only, which a resume opens by path and maps again once its
-/// device, inode, size and modification time are those recorded.
+/// mapped read-only (or shared and writable), which a resume opens by path
+/// and maps again once its device, inode, size and modification time are
+/// those recorded (a writable one: device and inode, as the program changes it).
 /// </summary>
-public sealed record MappedFile(string Path, ulong Dev, ulong Ino, ulong Size, long MtimeSec, ulong MtimeNsec, bool Shared)
+public sealed record MappedFile(string Path, ulong Dev, ulong Ino, ulong Size, long MtimeSec, ulong MtimeNsec, bool Shared, bool Writable = false)
 {
     const uint MapShared = 1, MapSharedValidate = 3, MapType = 0xf;
 
@@ -15,7 +16,8 @@ public sealed record MappedFile(string Path, ulong Dev, ulong Ino, ulong Size, l
     {
         var length = (int)Math.Min(m.PathLen, (uint)ZqMapFile.PathSize);
         var path = Encoding.UTF8.GetString(new ReadOnlySpan<byte>((byte*)m.Path, length));
-        return new MappedFile(path, m.Dev, m.Ino, m.Size, m.MtimeSec, m.MtimeNsec, (m.Flags & MapType) is MapShared or MapSharedValidate);
+        return new MappedFile(path, m.Dev, m.Ino, m.Size, m.MtimeSec, m.MtimeNsec, (m.Flags & MapType) is MapShared or MapSharedValidate,
+            (m.Flags & Layout.MapWritable) != 0);
     }
 
     /// <summary>st_mtim as recorded, or null when it is no time a clock could show.</summary>

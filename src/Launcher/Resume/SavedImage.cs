@@ -63,8 +63,8 @@ public sealed record SavedImage(Context Context, Manifest Manifest)
 
     /// <summary>
     /// Every file a region maps from the mapped-file table is the one the
-    /// program mapped (device, inode, size, modification time): its pages
-    /// are not in the image. The shim checks again as it maps them.
+    /// program mapped (device, inode, size, modification time; device and
+    /// inode of one it writes): its pages are not in the image. The shim checks again as it maps them.
     /// </summary>
     static void CheckMappedFiles(Context context)
     {
@@ -76,8 +76,8 @@ public sealed record SavedImage(Context Context, Manifest Manifest)
             var m = context.MappedFiles[i];
             if (Libc.StatPath(m.Path, out var st) != 0)
                 throw new ZhuqueException(ReturnCode.ProgramChanged, $"{m.Path}, which the program mapped, is gone {NotSafe}");
-            if (st.Dev != m.Dev || st.Ino != m.Ino || (ulong)st.Size != m.Size
-                || st.MTimeSec != m.MtimeSec || (ulong)st.MTimeNsec != m.MtimeNsec)
+            if (st.Dev != m.Dev || st.Ino != m.Ino || (!m.Writable && ((ulong)st.Size != m.Size
+                || st.MTimeSec != m.MtimeSec || (ulong)st.MTimeNsec != m.MtimeNsec)))
                 throw new ZhuqueException(ReturnCode.ProgramChanged, $"{m.Path}, which the program mapped, changed {NotSafe}");
         }
     }
