@@ -25,6 +25,21 @@ static int same(const struct zq_mapfile *m, const struct stat *st, uint32_t type
 		&& m->mtime_nsec == (uint64_t)st->st_mtim.tv_nsec;
 }
 
+/* Its bytes, hashed when it is recorded: a resume refuses another file
+ * of the same size and mtime (a rebuilt library, a copy). 0 if unread. */
+static uint64_t content_hash(int fd, uint64_t size)
+{
+	uint64_t h;
+	void *p;
+
+	if (!size) return zq_hash(0, 0);
+	p = (void *)__syscall(SYS_mmap, 0, size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if ((unsigned long)p > -4096UL) return 0;
+	h = zq_hash(p, size);
+	__syscall(SYS_munmap, p, size);
+	return h;
+}
+
 /* The index of fd's file in the table, added if new; -1 when it is not a
  * regular file (a device stays the kernel's), or -errno. */
 static long entry(int fd, uint32_t type)
@@ -55,6 +70,7 @@ static long entry(int fd, uint32_t type)
 	e->mtime_sec = st.st_mtim.tv_sec;
 	e->mtime_nsec = st.st_mtim.tv_nsec;
 	e->flags = type;
+	e->hash = type & ZQ_MAP_WRITABLE ? 0 : content_hash(fd, st.st_size);
 	h->map_count = i + 1;
 	return i;
 }

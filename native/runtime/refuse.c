@@ -16,8 +16,6 @@ static const char *why(const char *what)
 		return "a child would share the image's memory with its parent";
 	if (!strcmp(what, "execve"))
 		return "the program would leave its image behind";
-	if (!strcmp(what, "dlopen"))
-		return "the library's data would live outside the image";
 	return "its state would live outside the image";
 }
 
@@ -50,7 +48,7 @@ static void note(const char *what)
  * first refusal of each kind is also one line on the program's stderr. */
 static void tell(const char *what)
 {
-	static const char *const kinds[] = { "fork", "vfork", "clone", "execve", "shmget", "io_uring_setup", "dlopen" };
+	static const char *const kinds[] = { "fork", "vfork", "clone", "execve", "shmget", "io_uring_setup" };
 	static volatile unsigned told;
 	char buf[256];
 	unsigned i;

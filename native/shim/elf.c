@@ -95,10 +95,11 @@ void load_elf(struct program *p, const char *path, uint64_t bias)
 }
 
 /* The program: static ET_EXEC (zhuque-cc), or dynamic for musl's dynamic
- * linker, PIE (ET_DYN, at ZQ_PIE_BASE) or not. */
-void load_program(struct program *p, const char *path)
+ * linker, PIE (ET_DYN, at base: ZQ_PIE_BASE at run, the header's
+ * prog_base at resume) or not. */
+void load_program(struct program *p, const char *path, uint64_t base)
 {
-	load_elf(p, path, ZQ_PIE_BASE);
+	load_elf(p, path, base);
 	if (p->eh.e_type == ET_DYN && !p->dynamic)
 		die(EXIT_NOEXEC, "a shared object or static PIE, not a program Zhuque loads:", path, 0);
 }
@@ -175,6 +176,8 @@ void map_program(struct program *p, struct program *ld, struct zq_header *h, int
 		map_data(ld, h, fd, size);
 	}
 	sys(SYS_close, fd, 0, 0);
+	h->prog_base = p->bias;
+	h->interp_base = ld ? ld->bias : 0;
 	h->entry = p->eh.e_entry;
 	h->phdr = p->phdr_addr;
 	h->phnum = p->eh.e_phnum;

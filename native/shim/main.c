@@ -71,7 +71,7 @@ static _Noreturn void run(char **args, char **envp, uint64_t *kaux, uint32_t fla
 	block_failures();
 	dir = move_high(parse_fd(args[0]));
 	lock = move_high(parse_fd(args[1]));
-	load_program(&prog, args[2]);
+	load_program(&prog, args[2], ZQ_PIE_BASE);
 
 	h = create_context(dir);
 	h->dir_fd = dir;

@@ -62,8 +62,8 @@ long map_file_region(const struct zq_header *h, const struct zq_region *r)
 }
 
 /* The dynamic linker's file (the image's copy), recorded as the runtime
- * records a file the program maps: a resume maps it again only if it is
- * unchanged. */
+ * records a file the program maps, its bytes hashed: a resume maps it
+ * again only if it is unchanged. */
 uint32_t add_mapfile(struct zq_header *h, const struct program *p)
 {
 	struct zq_mapfile *m = ZQ_MAPS(h) + h->map_count;
@@ -82,6 +82,13 @@ uint32_t add_mapfile(struct zq_header *h, const struct program *p)
 	m->mtime_sec = st.st_mtim.tv_sec;
 	m->mtime_nsec = st.st_mtim.tv_nsec;
 	m->flags = MAP_PRIVATE;
+	m->hash = zq_hash(0, 0);
+	if (st.st_size) {
+		void *b = map(0, st.st_size, PROT_READ, MAP_PRIVATE, p->fd, 0);
+		if ((long)b < 0) die(EXIT_SETUP, "cannot read", p->path, (long)b);
+		m->hash = zq_hash(b, st.st_size);
+		sys(SYS_munmap, (long)b, st.st_size, 0);
+	}
 	return h->map_count++;
 }
 

@@ -145,7 +145,7 @@ _Noreturn void resume(int dir, int lock, const char *path, uint64_t *kaux)
 	if (vdso_hash(vdso) != h->vdso_hash)
 		die(EXIT_SETUP, "the vDSO is not the one the program was saved with (another kernel?)", 0, 0);
 	check_mapped_files(h);
-	load_program(&prog, path);
+	load_program(&prog, path, h->prog_base);
 	if (prog.eh.e_entry != h->entry)
 		die(EXIT_SETUP, "the program is not the one the image was saved from:", path, 0);
 	/* The filter needs the text of libc.so, the shim's entry 0 of the
@@ -154,7 +154,7 @@ _Noreturn void resume(int dir, int lock, const char *path, uint64_t *kaux)
 		if (!h->map_count || ZQ_MAPS(h)->path_len >= sizeof ZQ_MAPS(h)->path)
 			die(EXIT_SETUP, "the image's table of mapped files is inconsistent", 0, 0);
 		memcpy(libc_path, ZQ_MAPS(h)->path, ZQ_MAPS(h)->path_len);
-		load_elf(&libc, libc_path, ZQ_INTERP_BASE);
+		load_elf(&libc, libc_path, h->interp_base);
 		sys(SYS_close, libc.fd, 0, 0);
 	}
 	rdir = sys4(SYS_openat, dir, ZQ_REGIONS_DIR, O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC, 0);

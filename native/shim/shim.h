@@ -10,9 +10,10 @@
 #define PAGE_UP(x) (((x) + PAGE - 1) & -PAGE)
 #define MAX_PHDRS 64
 
-/* Where the shim places what has no address of its own: a PIE program,
- * and Zhuque's libc.so as the dynamic linker of a musl-gcc program. Both
- * lie below the shim, the brk window (1 GiB) fitting after the program. */
+/* Where the shim places what has no address of its own at run: a PIE
+ * program, and Zhuque's libc.so as the dynamic linker of a musl-gcc
+ * program (the header records both: prog_base, interp_base). Both lie
+ * below the shim, the brk window (1 GiB) fitting after the program. */
 #define ZQ_PIE_BASE    0x0000010000000000ULL
 #define ZQ_INTERP_BASE 0x0000040000000000ULL
 
@@ -31,7 +32,7 @@ struct program {
 
 /* elf.c */
 void load_elf(struct program *, const char *, uint64_t);
-void load_program(struct program *, const char *);
+void load_program(struct program *, const char *, uint64_t);
 void map_program(struct program *, struct program *, struct zq_header *, int);
 uint64_t vdso_hash(uint64_t);
 

@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #define ZQ_MAGIC        0x314d494555514857ULL /* "WHQUEIM1" little-endian */
-#define ZQ_ABI_VERSION  6
+#define ZQ_ABI_VERSION  7
 
 /* The auxv entry by which the shim tells the runtime where the context
  * lives. A program started any other way has no such entry, and the
@@ -276,7 +276,9 @@ struct zq_mapfile {
 	uint64_t mtime_nsec;
 	uint32_t flags;     /* MAP_SHARED or MAP_PRIVATE, | ZQ_MAP_WRITABLE */
 	uint32_t path_len;
-	char     path[4048]; /* /proc/self/fd's name of the descriptor */
+	uint64_t hash;      /* zq_hash of its bytes when recorded; 0: none
+	                     * (ZQ_MAP_WRITABLE, or the file could not be read) */
+	char     path[4040]; /* /proc/self/fd's name of the descriptor */
 };
 
 /* Each field's comment begins with who writes it: S the shim at run
@@ -340,6 +342,8 @@ struct zq_header {
 	uint32_t map_count;       /* R: entries of the mapped-file table */
 	uint32_t map_cap;         /* S */
 	uint64_t map_off;         /* S: ZQ_MAPS_OFF */
+	uint64_t prog_base;       /* S: load bias of an ET_DYN program, 0 for ET_EXEC */
+	uint64_t interp_base;     /* S: libc.so's load bias, 0 for a static program */
 };
 
 #define ZQ_FLAG_SYNC 1u  /* image on a disk filesystem: msync at failure */
@@ -385,6 +389,35 @@ static inline uint64_t zq_checksum(const struct zq_header *h)
 	sum = zq_fnv(sum, (const char *)h + h->fd_off, (uint64_t)h->fd_count * sizeof(struct zq_fd));
 	sum = zq_fnv(sum, (const char *)h + h->map_off, (uint64_t)h->map_count * sizeof(struct zq_mapfile));
 	return zq_fnv(sum, (const char *)h + h->save_off, h->save_len);
+}
+
+/* The content hash of a file the image maps again (zq_mapfile.hash):
+ * a rebuilt library may keep its size, and a copy its mtime. Not FNV-1a,
+ * whose byte at a time costs ~1 ms per MB: little-endian 64-bit words
+ * (the last zero-padded) each mixed in by one multiply and shift, so a
+ * library hashes at memory speed. It guards against accidents, not an
+ * adversary (the program itself has its SHA-256 in the manifest). */
+#define ZQ_HASH_MUL 0x9e3779b97f4a7c15ULL
+
+static inline uint64_t zq_hash_word(uint64_t h, uint64_t w)
+{
+	h = (h ^ w) * ZQ_HASH_MUL;
+	return h ^ (h >> 29);
+}
+
+static inline uint64_t zq_hash(const void *p, uint64_t n)
+{
+	const unsigned char *b = p;
+	uint64_t h = ZQ_FNV_OFFSET ^ n, w = 0;
+	uint64_t i;
+
+	for (; n >= 8; b += 8, n -= 8) {
+		__builtin_memcpy(&w, b, 8);
+		h = zq_hash_word(h, w);
+	}
+	for (w = 0, i = 0; i < n; i++) w |= (uint64_t)b[i] << (8 * i);
+	h = zq_hash_word(h, w);
+	return h ^ (h >> 32);
 }
 
 #define ZQ_HEADER(base) ((struct zq_header *)(base))

@@ -109,6 +109,17 @@ public sealed class ElfSymbols
         return null;
     }
 
+    /// <summary>The functions of several objects loaded side by side (a program and its shared objects).</summary>
+    public static ElfSymbols Combine(IEnumerable<ElfSymbols?> parts)
+    {
+        var all = parts.OfType<ElfSymbols>()
+            .SelectMany(p => p._functions.Zip(p._ends))
+            .OrderBy(f => f.First.Address)
+            .ThenByDescending(f => f.First.Size)
+            .ToArray();
+        return new ElfSymbols([.. all.Select(f => f.First)], [.. all.Select(f => f.Second)]);
+    }
+
     /// <summary>"name+0x1f" for an address inside a function, or null.</summary>
     public string? Describe(ulong address) =>
         Containing(address) is { } f ? $"{f.Name}+0x{address - f.Address:x}" : null;

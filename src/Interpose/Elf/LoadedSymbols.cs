@@ -24,6 +24,7 @@ public sealed class LoadedSymbols
     public static LoadedSymbols Read(IEnumerable<LoadedObject> objects)
     {
         var read = new List<(LoadedObject, (ulong, ulong)[], ElfSymbols)>();
+        var code = new List<ProgramCode>();
         foreach (var o in objects)
         {
             try
@@ -35,15 +36,23 @@ public sealed class LoadedSymbols
                     .Where(p => p.Type == ElfConstants.PtLoad && p.MemSize > 0)
                     .Select(p => (p.VAddr + o.LoadBias, p.VAddr + o.LoadBias + p.MemSize))
                     .ToArray();
-                read.Add((o, segments, ElfSymbols.From(ElfSymbolTable.From(elf), o.LoadBias)));
+                var symbols = ElfSymbols.From(ElfSymbolTable.From(elf), o.LoadBias);
+                code.Add(ProgramCode.Read(o.Path, elf, o.LoadBias));
+                read.Add((o, segments, symbols));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or ElfFormatException)
             {
                 // Left out: its frames stay unnamed, the others are still named.
             }
         }
-        return new LoadedSymbols([.. read]);
+        return new LoadedSymbols([.. read]) { Code = ProgramCode.Combine(code) };
     }
+
+    /// <summary>The functions of every object, for an unwinder that crosses them.</summary>
+    public ElfSymbols Symbols => ElfSymbols.Combine(_objects.Select(o => o.Symbols));
+
+    /// <summary>The code of every object, at its load bias.</summary>
+    public ProgramCode Code { get; private init; } = ProgramCode.Combine([]);
 
     /// <summary>The function holding the address, in the object whose segments hold it; or null.</summary>
     public LoadedFunction? Containing(ulong address)

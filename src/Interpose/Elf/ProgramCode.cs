@@ -38,6 +38,10 @@ public sealed class ProgramCode
         return new ProgramCode([.. segments.OrderBy(s => s.Item1)]);
     }
 
+    /// <summary>The code of several objects loaded side by side (a program and its shared objects).</summary>
+    public static ProgramCode Combine(IEnumerable<ProgramCode?> parts) =>
+        new([.. parts.OfType<ProgramCode>().SelectMany(p => p._segments).OrderBy(s => s.Address)]);
+
     public bool Contains(ulong address) => Segment(address) >= 0;
 
     /// <summary>The code from address to the end of its segment (empty when address is not code).</summary>

@@ -12,7 +12,7 @@ namespace Zhuque.Interpose.Image;
 public static class Layout
 {
     [CName("ZQ_MAGIC")] public const ulong Magic = 0x314d494555514857UL; // "WHQUEIM1" little-endian
-    [CName("ZQ_ABI_VERSION")] public const uint AbiVersion = 6;
+    [CName("ZQ_ABI_VERSION")] public const uint AbiVersion = 7;
     [CName("AT_ZHUQUE")] public const ulong AtZhuque = 0x5a51;
 
     [CName("ZQ_SHIM_BASE")] public const ulong ShimBase = 0x0000080000000000UL;
@@ -58,6 +58,7 @@ public static class Layout
     // The checksum of a saved image (ContextChecksum): FNV-1a, 64-bit.
     [CName("ZQ_FNV_OFFSET")] public const ulong FnvOffset = 0xcbf29ce484222325UL;
     [CName("ZQ_FNV_PRIME")] public const ulong FnvPrime = 0x100000001b3UL;
+    [CName("ZQ_HASH_MUL")] public const ulong HashMul = 0x9e3779b97f4a7c15UL; // zq_hash: a mapped file's content hash
 }
 
 [CName("zq_state")]
@@ -268,7 +269,7 @@ public struct ZqSockopt
 [StructLayout(LayoutKind.Sequential)]
 public unsafe struct ZqMapFile
 {
-    public const int PathSize = 4048;
+    public const int PathSize = 4040;
 
     public ulong Dev;          // dev: st_dev, st_ino, st_size and st_mtim at mmap
     public ulong Ino;          // ino
@@ -277,7 +278,8 @@ public unsafe struct ZqMapFile
     public ulong MtimeNsec;    // mtime_nsec
     public uint Flags;         // flags: MAP_SHARED or MAP_PRIVATE, | ZQ_MAP_WRITABLE
     public uint PathLen;       // path_len
-    public fixed sbyte Path[PathSize]; // path[4048]: /proc/self/fd's name of the descriptor
+    public ulong Hash;         // hash: zq_hash of its bytes when recorded; 0: none
+    public fixed sbyte Path[PathSize]; // path[4040]: /proc/self/fd's name of the descriptor
 }
 
 [CName("zq_header")]
@@ -338,4 +340,6 @@ public struct ZqHeader
     public uint MapCount;     // map_count: entries of the mapped-file table
     public uint MapCap;       // map_cap
     public ulong MapOff;      // map_off: ZQ_MAPS_OFF
+    public ulong ProgBase;    // prog_base: load bias of an ET_DYN program, 0 for ET_EXEC
+    public ulong InterpBase;  // interp_base: libc.so's load bias, 0 for a static program
 }

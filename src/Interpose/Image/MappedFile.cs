@@ -6,9 +6,10 @@ namespace Zhuque.Interpose.Image;
 /// An entry of the mapped-file table (zq_mapfile): a file the program
 /// mapped read-only (or shared and writable), which a resume opens by path
 /// and maps again once its device, inode, size and modification time are
-/// those recorded (a writable one: device and inode, as the program changes it).
+/// those recorded (a writable one: device and inode, as the program changes it),
+/// and its bytes have the recorded content hash (zq_hash; 0: none recorded).
 /// </summary>
-public sealed record MappedFile(string Path, ulong Dev, ulong Ino, ulong Size, long MtimeSec, ulong MtimeNsec, bool Shared, bool Writable = false)
+public sealed record MappedFile(string Path, ulong Dev, ulong Ino, ulong Size, long MtimeSec, ulong MtimeNsec, bool Shared, bool Writable = false, ulong Hash = 0)
 {
     const uint MapShared = 1, MapSharedValidate = 3, MapType = 0xf;
 
@@ -17,7 +18,7 @@ public sealed record MappedFile(string Path, ulong Dev, ulong Ino, ulong Size, l
         var length = (int)Math.Min(m.PathLen, (uint)ZqMapFile.PathSize);
         var path = Encoding.UTF8.GetString(new ReadOnlySpan<byte>((byte*)m.Path, length));
         return new MappedFile(path, m.Dev, m.Ino, m.Size, m.MtimeSec, m.MtimeNsec, (m.Flags & MapType) is MapShared or MapSharedValidate,
-            (m.Flags & Layout.MapWritable) != 0);
+            (m.Flags & Layout.MapWritable) != 0, m.Hash);
     }
 
     /// <summary>st_mtim as recorded, or null when it is no time a clock could show.</summary>

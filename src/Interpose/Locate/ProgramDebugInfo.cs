@@ -15,8 +15,12 @@ public sealed record ProgramDebugInfo(ElfSymbols? Symbols, LineTable? Lines, Fde
 {
     public static readonly ProgramDebugInfo None = new(null, null, null, null, null);
 
-    /// <summary>Reads the program at path; None when it is gone or not an ELF file.</summary>
-    public static ProgramDebugInfo Read(string path)
+    /// <summary>
+    /// Reads the program at path, loaded at loadBias (an ET_DYN one); None
+    /// when it is gone or not an ELF file. Line tables and unwind rules are
+    /// read for a program at its own addresses only.
+    /// </summary>
+    public static ProgramDebugInfo Read(string path, ulong loadBias = 0)
     {
         ElfFile elf;
         try
@@ -29,11 +33,11 @@ public sealed record ProgramDebugInfo(ElfSymbols? Symbols, LineTable? Lines, Fde
         }
         var sections = new ElfSectionData(path, elf);
         return new ProgramDebugInfo(
-            Part(() => ElfSymbols.Read(path)),
-            Part(() => LineTableReader.Read(sections)),
-            Part(() => ReadFdes(sections)),
-            Part(() => ProgramCode.Read(path, elf)),
-            elf.Entry);
+            Part(() => ElfSymbols.Read(path, loadBias)),
+            loadBias == 0 ? Part(() => LineTableReader.Read(sections)) : null,
+            loadBias == 0 ? Part(() => ReadFdes(sections)) : null,
+            Part(() => ProgramCode.Read(path, elf, loadBias)),
+            elf.Entry + loadBias);
     }
 
     static FdeTable? ReadFdes(ElfSectionData sections)

@@ -63,8 +63,10 @@ public sealed record SavedImage(Context Context, Manifest Manifest)
 
     /// <summary>
     /// Every file a region maps from the mapped-file table is the one the
-    /// program mapped (device, inode, size, modification time; device and
-    /// inode of one it writes): its pages are not in the image. The shim checks again as it maps them.
+    /// program mapped (device, inode, size, modification time and content
+    /// hash; device and inode of one it writes): its pages are not in the
+    /// image. The hash catches a file rewritten in place with its size and
+    /// modification time put back. The shim checks again as it maps them.
     /// </summary>
     static void CheckMappedFiles(Context context)
     {
@@ -79,6 +81,19 @@ public sealed record SavedImage(Context Context, Manifest Manifest)
             if (st.Dev != m.Dev || st.Ino != m.Ino || (!m.Writable && ((ulong)st.Size != m.Size
                 || st.MTimeSec != m.MtimeSec || (ulong)st.MTimeNsec != m.MtimeNsec)))
                 throw new ZhuqueException(ReturnCode.ProgramChanged, $"{m.Path}, which the program mapped, changed {NotSafe}");
+            if (m.Writable || m.Hash == 0)
+                continue;
+            ulong hash;
+            try
+            {
+                hash = ContentHash.OfFile(m.Path);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new ZhuqueException(ReturnCode.ProgramChanged, $"{m.Path}, which the program mapped, cannot be read ({e.Message}) {NotSafe}");
+            }
+            if (hash != m.Hash)
+                throw new ZhuqueException(ReturnCode.ProgramChanged, $"{m.Path}, which the program mapped, changed (its contents) {NotSafe}");
         }
     }
 

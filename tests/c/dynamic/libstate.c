@@ -17,6 +17,11 @@ long lib_step(long i)
 	return lib_data + lib_tls;
 }
 
+long *lib_tls_address(void)
+{
+	return &lib_tls;
+}
+
 long lib_digest(void)
 {
 	long s = lib_data * 31 + lib_tls;
