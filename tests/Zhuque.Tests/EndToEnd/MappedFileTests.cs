@@ -57,6 +57,9 @@ public sealed class MappedFileTests(CPrograms programs) : IClassFixture<CProgram
         Assert.Equal(10000, mapped.GetProperty("size").GetInt64());
         Assert.Equal(0, global::Zhuque.Launcher.Native.Libc.StatPath(file, out var st));
         Assert.Equal(st.Ino, mapped.GetProperty("inode").GetUInt64());
+        Assert.False(mapped.GetProperty("writable").GetBoolean());
+        var hash = global::Zhuque.Interpose.Image.ContentHash.OfFile(file);
+        Assert.Equal($"0x{hash:x16}", mapped.GetProperty("contentHash").GetString());
         Assert.Contains(doc.RootElement.GetProperty("regions").EnumerateArray(), r => r.GetProperty("file").GetString() == file);
     }
 
