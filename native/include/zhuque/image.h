@@ -408,7 +408,7 @@ static inline uint64_t zq_hash_word(uint64_t h, uint64_t w)
 static inline uint64_t zq_hash(const void *p, uint64_t n)
 {
 	const unsigned char *b = p;
-	uint64_t h = ZQ_FNV_OFFSET ^ n, w = 0;
+	uint64_t h = zq_hash_word(ZQ_FNV_OFFSET, n), w = 0;
 	uint64_t i;
 
 	for (; n >= 8; b += 8, n -= 8) {

@@ -6,7 +6,8 @@ namespace Zhuque.Interpose.Image;
 /// zq_hash of image.h: the content hash the runtime and the shim record
 /// for each file the image maps again (libc.so, libraries, files mapped
 /// read-only). Little-endian 64-bit words, the last zero-padded, each
-/// mixed in by one multiply and shift, the length first.
+/// mixed in by one multiply and shift, after the length (mixed on its own,
+/// so that a length and a last word cannot cancel).
 /// </summary>
 public static class ContentHash
 {
@@ -18,7 +19,7 @@ public static class ContentHash
 
     public static ulong Of(ReadOnlySpan<byte> bytes)
     {
-        var h = Layout.FnvOffset ^ (ulong)bytes.Length;
+        var h = Word(Layout.FnvOffset, (ulong)bytes.Length);
         var i = 0;
         for (; i + 8 <= bytes.Length; i += 8)
             h = Word(h, BinaryPrimitives.ReadUInt64LittleEndian(bytes[i..]));
@@ -33,7 +34,7 @@ public static class ContentHash
     public static ulong OfFile(string path)
     {
         using var f = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.SequentialScan);
-        var h = Layout.FnvOffset ^ (ulong)f.Length;
+        var h = Word(Layout.FnvOffset, (ulong)f.Length);
         var buffer = new byte[1 << 20];
         var filled = 0;
         while (true)

@@ -54,7 +54,9 @@ public sealed record MappedFileReport(
     ulong Device,
     ulong Inode,
     ulong Size,
-    DateTimeOffset? Modified);
+    DateTimeOffset? Modified,
+    bool Writable,
+    string? ContentHash);
 
 /// <summary>One row of the region table; addresses in hex, sizes in bytes.</summary>
 public sealed record RegionReport(

@@ -44,7 +44,8 @@ public static class InspectReportBuilder
             handlers?.Handlers,
             handlers?.Unknown,
             regions,
-            [.. maps.Select(m => new MappedFileReport(m.Path, m.Shared, m.Dev, m.Ino, m.Size, m.Modified))],
+            [.. maps.Select(m => new MappedFileReport(m.Path, m.Shared, m.Dev, m.Ino, m.Size, m.Modified, m.Writable,
+                m.Hash == 0 ? null : $"0x{m.Hash:x16}"))],
             manifest?.History ?? []);
     }
 

@@ -54,7 +54,7 @@ public static class TextReportWriter
             output.WriteLine(string.Create(c, $"mapped files: {report.MappedFiles.Count} (not in the image; mapped again from their paths at resume)"));
             foreach (var m in report.MappedFiles)
                 output.WriteLine(string.Create(c,
-                    $"  {m.Path} {(m.Shared ? "shared" : "private")}, dev {m.Device} inode {m.Inode}, {m.Size} bytes, modified {m.Modified?.UtcDateTime.ToString("o", c) ?? "?"}"));
+                    $"  {m.Path} {(m.Shared ? "shared" : "private")}{(m.Writable ? " writable" : "")}, dev {m.Device} inode {m.Inode}, {m.Size} bytes, modified {m.Modified?.UtcDateTime.ToString("o", c) ?? "?"}{(m.ContentHash is { } h ? ", hash " + h : "")}"));
         }
 
         output.WriteLine(string.Create(c, $"history:   {report.History.Count}"));

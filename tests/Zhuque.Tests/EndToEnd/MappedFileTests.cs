@@ -57,6 +57,9 @@ public sealed class MappedFileTests(CPrograms programs) : IClassFixture<CProgram
         Assert.Equal(10000, mapped.GetProperty("size").GetInt64());
         Assert.Equal(0, global::Zhuque.Launcher.Native.Libc.StatPath(file, out var st));
         Assert.Equal(st.Ino, mapped.GetProperty("inode").GetUInt64());
+        Assert.False(mapped.GetProperty("writable").GetBoolean());
+        var hash = global::Zhuque.Interpose.Image.ContentHash.OfFile(file);
+        Assert.Equal($"0x{hash:x16}", mapped.GetProperty("contentHash").GetString());
         Assert.Contains(doc.RootElement.GetProperty("regions").EnumerateArray(), r => r.GetProperty("file").GetString() == file);
     }
 
@@ -75,6 +78,33 @@ public sealed class MappedFileTests(CPrograms programs) : IClassFixture<CProgram
         Assert.Contains(file, line);
         Assert.Contains("changed", line);
         Assert.Equal(before, ImageHash.Of(Image));
+    }
+
+    // A file mapped shared and writable is told by device and inode alone
+    // (the program changes its bytes, size and mtime): another file renamed
+    // over it is refused (118, the image left as it was); the original put
+    // back, the resume goes on, and the program sees its stores in it.
+    [Fact]
+    public void AFileMappedSharedAndWritableIsToldByItsInode()
+    {
+        var prog = _tmp["writable_map"];
+        var b = Proc.Run(Path.Combine(Repo.Root, "build", "bin", "zhuque-cc"),
+            ["-O2", "-o", prog, Path.Combine(Repo.Root, "tests", "c", "kinds", "writable_map.c")]);
+        Assert.True(b.ExitCode == 0, b.ToString());
+        var work = Directory.CreateDirectory(_tmp["work"]).FullName;
+        var r = Zhuque("run", "--image", Image, "--fail-after", "0.5", "--", prog, work);
+        Assert.True(r.ExitCode == 158, r.ToString());
+        var file = Path.Combine(work, "kind-writable.bin");
+        var orig = _tmp["kind-writable.orig"];
+        File.Move(file, orig);
+        File.Copy(orig, file);
+        var before = ImageHash.Of(Image);
+        var line = ZhuqueCli.AssertOneLineError(Zhuque("resume", Image), 118);
+        Assert.Contains(file, line);
+        Assert.Equal(before, ImageHash.Of(Image));
+        File.Move(orig, file, overwrite: true);
+        r = Zhuque("resume", Image);
+        Assert.True(r.ExitCode == 0 && r.Stdout.EndsWith("PASS\n", StringComparison.Ordinal), r.ToString());
     }
 
     [Fact]
