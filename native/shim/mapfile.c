@@ -18,8 +18,24 @@ static const struct zq_mapfile *entry(const struct zq_header *h, uint32_t file)
 	return m;
 }
 
-/* The file, opened read-only, or a refusal (the launcher's "changed"). */
-static int open_same(const struct zq_mapfile *m)
+/* zq_hash of an open file's size bytes, through a transient mapping. */
+static uint64_t file_hash(int fd, uint64_t size)
+{
+	uint64_t h;
+	void *b;
+
+	if (!size) return zq_hash(0, 0);
+	b = map(0, size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if ((long)b < 0) return 0;
+	h = zq_hash(b, size);
+	sys(SYS_munmap, (long)b, size, 0);
+	return h;
+}
+
+/* The file, opened read-only, or a refusal (the launcher's "changed"):
+ * the same identity and, unless writable, the same bytes (content hash),
+ * checked here too, since the file may change after the launcher looked. */
+static int open_same(const struct zq_mapfile *m, int hash)
 {
 	char path[sizeof m->path];
 	struct stat st;
@@ -36,24 +52,32 @@ static int open_same(const struct zq_mapfile *m)
 	if ((uint64_t)st.st_size != m->size || st.st_mtim.tv_sec != m->mtime_sec
 	    || (uint64_t)st.st_mtim.tv_nsec != m->mtime_nsec)
 		die(EXIT_CHANGED, "a file the program mapped changed since the image was saved:", path, 0);
+	if (hash && m->hash && file_hash(fd, m->size) != m->hash)
+		die(EXIT_CHANGED, "a file the program mapped changed since the image was saved (its contents):", path, 0);
 	return fd;
 }
 
-/* Before anything of the image is touched: every mapped file is there. */
+/* Before anything of the image is touched: every mapped file is there,
+ * each read and hashed once (a library has several regions). */
 void check_mapped_files(const struct zq_header *h)
 {
+	static unsigned char seen[ZQ_MAPS_CAP / 8];
 	const struct zq_region *r = ZQ_REGIONS(h);
-	uint32_t i;
+	uint32_t i, k;
 
-	for (i = 0; i < h->region_count; i++)
-		if (r[i].file >= ZQ_FILE_MAPPED)
-			sys(SYS_close, open_same(entry(h, r[i].file)), 0, 0);
+	for (i = 0; i < h->region_count; i++) {
+		if (r[i].file < ZQ_FILE_MAPPED) continue;
+		k = r[i].file - ZQ_FILE_MAPPED;
+		if (k < ZQ_MAPS_CAP && seen[k / 8] & 1 << k % 8) continue;
+		sys(SYS_close, open_same(entry(h, r[i].file), 1), 0, 0);
+		seen[k / 8] |= 1 << k % 8;
+	}
 }
 
 long map_file_region(const struct zq_header *h, const struct zq_region *r)
 {
 	const struct zq_mapfile *m = entry(h, r->file);
-	int fd = open_same(m);
+	int fd = open_same(m, 0);
 	long res = (long)map(r->start, r->end - r->start, r->prot,
 		(m->flags & MAP_TYPE)|MAP_FIXED_NOREPLACE, fd, r->offset);
 
@@ -82,13 +106,8 @@ uint32_t add_mapfile(struct zq_header *h, const struct program *p)
 	m->mtime_sec = st.st_mtim.tv_sec;
 	m->mtime_nsec = st.st_mtim.tv_nsec;
 	m->flags = MAP_PRIVATE;
-	m->hash = zq_hash(0, 0);
-	if (st.st_size) {
-		void *b = map(0, st.st_size, PROT_READ, MAP_PRIVATE, p->fd, 0);
-		if ((long)b < 0) die(EXIT_SETUP, "cannot read", p->path, (long)b);
-		m->hash = zq_hash(b, st.st_size);
-		sys(SYS_munmap, (long)b, st.st_size, 0);
-	}
+	m->hash = file_hash(p->fd, st.st_size);
+	if (!m->hash) die(EXIT_SETUP, "cannot read", p->path, 0);
 	return h->map_count++;
 }
 
