@@ -39,12 +39,13 @@ static int open_same(const struct zq_mapfile *m)
 /* Before anything of the image is touched: every mapped file is there. */
 void check_mapped_files(const struct zq_header *h)
 {
-	const struct zq_region *r = ZQ_REGIONS(h);
-	uint32_t i;
+	uint32_t i, n = zq_region_total(h);
 
-	for (i = 0; i < h->region_count; i++)
-		if (r[i].file >= ZQ_FILE_MAPPED)
-			sys(SYS_close, open_same(entry(h, r[i].file)), 0, 0);
+	for (i = 0; i < n; i++) {
+		struct zq_region r = zq_region_view(h, i);
+		if (r.file >= ZQ_FILE_MAPPED)
+			sys(SYS_close, open_same(entry(h, r.file)), 0, 0);
+	}
 }
 
 long map_file_region(const struct zq_header *h, const struct zq_region *r)

@@ -12,7 +12,7 @@ namespace Zhuque.Interpose.Image;
 public static class Layout
 {
     [CName("ZQ_MAGIC")] public const ulong Magic = 0x314d494555514857UL; // "WHQUEIM1" little-endian
-    [CName("ZQ_ABI_VERSION")] public const uint AbiVersion = 6;
+    [CName("ZQ_ABI_VERSION")] public const uint AbiVersion = 7;
     [CName("AT_ZHUQUE")] public const ulong AtZhuque = 0x5a51;
 
     [CName("ZQ_SHIM_BASE")] public const ulong ShimBase = 0x0000080000000000UL;
@@ -104,6 +104,14 @@ public struct ZqRegion
     public ulong Offset; // offset: of start in the backing file
     public uint Prot;    // prot: PROT_*
     public uint File;    // file: enum zq_file
+}
+
+/// <summary>Whether an edit of the region table is under way (image.h, "Runtime sections").</summary>
+[CName("zq_splice_state")]
+public enum ZqSpliceState : uint
+{
+    [CName("ZQ_SPLICE_NONE")] None = 0,
+    [CName("ZQ_SPLICE_PENDING")] Pending = 1, // the edit counts as done; zq_region_view reads its result
 }
 
 [CName("zq_thread_state")]
@@ -280,7 +288,7 @@ public unsafe struct ZqMapFile
 
 [CName("zq_header")]
 [StructLayout(LayoutKind.Sequential)]
-public struct ZqHeader
+public unsafe struct ZqHeader
 {
     public ulong Magic;       // magic: ZQ_MAGIC
     public uint AbiVersion;   // abi_version: ZQ_ABI_VERSION
@@ -336,4 +344,12 @@ public struct ZqHeader
     public uint MapCount;     // map_count: entries of the mapped-file table
     public uint MapCap;       // map_cap
     public ulong MapOff;      // map_off: ZQ_MAPS_OFF
+    public uint SpliceState;  // splice_state: enum zq_splice_state, the region table edit under way
+    public uint SpliceAt;     // splice_at: first entry replaced
+    public uint SpliceRemoved; // splice_removed: entries replaced
+    public uint SpliceAdded;  // splice_added: entries put in their place, at most 3
+    public uint SpliceCount;  // splice_count: region_count before the edit
+    public uint SectionsCaught; // sections_caught: captures that found a thread inside a runtime section
+    public ulong SpliceMoved; // splice_moved: entries after the replaced ones moved so far
+    public fixed ulong SpliceAdd[12]; // splice_add[12]: the entries put in, as 3 zq_region
 }
