@@ -63,6 +63,8 @@ static int record(void *uc, int sig)
 		lose(ZQ_LOST_THREADS, 0);
 		return -1;
 	}
+	if (__zq_in_section())
+		a_inc((volatile int *)&h->sections_caught);
 	t->tid = t->mem_tid = __syscall(SYS_gettid);
 	t->tp = (uint64_t)__pthread_self();
 	t->frame = (uint64_t)uc;
@@ -127,13 +129,16 @@ static void pause_briefly(void)
 static void sync_image(void)
 {
 	struct zq_header *h = __zq_ctx;
-	struct zq_region *r = ZQ_REGIONS(h);
 	uint64_t t0 = now(CLOCK_MONOTONIC);
-	uint32_t i;
+	uint32_t i, n = zq_region_total(h);
 
-	for (i = 0; i < h->region_count; i++)
-		if (r[i].file != ZQ_FILE_PROGRAM && (r[i].prot & PROT_WRITE))
-			__syscall(SYS_msync, r[i].start, r[i].end - r[i].start, MS_SYNC);
+	/* The table as the resume will see it: a thread stopped in an edit
+	 * leaves it half moved. */
+	for (i = 0; i < n; i++) {
+		struct zq_region r = zq_region_view(h, i);
+		if (r.file != ZQ_FILE_PROGRAM && (r.prot & PROT_WRITE))
+			__syscall(SYS_msync, r.start, r.end - r.start, MS_SYNC);
+	}
 	/* The context up to the end of the save area: the descriptor table
 	 * and the bytes it names are as much a part of the image. */
 	__syscall(SYS_msync, ZQ_CONTEXT_ADDR, ZQ_PAGE_UP(h->save_off + h->save_len), MS_SYNC);
@@ -224,7 +229,6 @@ static _Noreturn void coordinate(void *uc, int sig)
 void __zq_on_power(int sig, siginfo_t *si, void *uc)
 {
 	(void)si;
-	if (__zq_defer(sig)) return;
 	block_all();
 	if (a_swap(&__zq_failing, 1)) {
 		/* A second SIGPWR while saving, taken by another thread:
@@ -263,7 +267,7 @@ void __zq_on_stop(int sig, siginfo_t *si, void *uc)
 		notify(si, uc);
 		return;
 	}
-	if (!__zq_failing || __zq_defer(sig)) return;
+	if (!__zq_failing) return;
 	block_all();
 	record(uc, sig);
 	park();
