@@ -190,6 +190,17 @@ static void allow_descriptors(void)
 	__syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, &lim, 0);
 }
 
+/* musl passes the thread list lock's wake-up along: the kernel wakes one
+ * waiter when the holder exits, and that one, in __tl_sync, wakes the
+ * next. Stopped right after its own wake-up, it passes nothing on, and
+ * the threads left asleep (in pthread_create or pthread_exit, every
+ * signal of theirs blocked) could not be captured though the lock is
+ * free. Waking them all costs nothing: each looks at the lock again. */
+static void wake_list_waiters(void)
+{
+	__syscall(SYS_futex, &__thread_list_lock, FUTEX_WAKE, 0x7fffffff);
+}
+
 static _Noreturn void coordinate(void *uc, int sig)
 {
 	struct zq_header *h = __zq_ctx;
@@ -203,7 +214,10 @@ static _Noreturn void coordinate(void *uc, int sig)
 		uint64_t t = now(CLOCK_MONOTONIC);
 		left = stop_others(pid, self, t >= resend);
 		if (!left) break;
-		if (t >= resend) resend = t + RESEND_NS;
+		if (t >= resend) {
+			resend = t + RESEND_NS;
+			wake_list_waiters();
+		}
 		if (left < 0) lose(ZQ_LOST_TASKS, -left);
 		else if (t - t0 > CAPTURE_TIMEOUT_NS) lose(ZQ_LOST_TIMEOUT, 0);
 		else pause_briefly();
