@@ -416,8 +416,15 @@ static inline uint64_t zq_checksum(const struct zq_header *h)
  *    copied still has its source intact, so zq_region_view() gives the
  *    table after the edit from the half moved one; the thread, resumed,
  *    finishes the copy itself (the shim only reads);
- *  - the lock word may be found held: its holder is among the threads
- *    resumed and releases it; waiters wait again.
+ *  - the lock word (header.lock: 0 free, 1 held, 2 held with waiters) may
+ *    be found held: its holder is among the threads resumed and releases
+ *    it; waiters wait again. A detached thread takes it in pthread_exit,
+ *    before musl's thread-list lock, and keeps it to its last instruction:
+ *    its stack is out of the table before __zq_unmapself_tail punches it,
+ *    so a thread stopped in that tail has no stack the resume maps (it
+ *    needs none: the tail uses registers only, and its calls, a hole
+ *    punched by the arena's descriptor then PROT_NONE, the unlock and
+ *    exit, are the same done twice).
  * The thread table is written only while a failure is captured (each
  * thread its own entry, its state CAPTURED last) and cleared by the resume
  * leader before the program runs: between the two nothing else writes it. */
