@@ -31,6 +31,13 @@ void __zq_lock(void)
 	owner = self();
 }
 
+int __zq_trylock(void)
+{
+	if (a_cas((volatile int *)&__zq_ctx->lock, 0, 1)) return 0;
+	owner = self();
+	return 1;
+}
+
 void __zq_unlock(void)
 {
 	volatile int *l = (volatile int *)&__zq_ctx->lock;

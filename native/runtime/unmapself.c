@@ -8,13 +8,13 @@
  * lock: a failure may stop the lock's holder inside its section, and a
  * thread waiting for the list lock with every signal blocked could then
  * never be captured. musl has blocked the program's signals by then, so
- * the runtime's are opened while it waits: it is captured there like any
- * other, on a stack it still has. */
+ * the runtime's are opened while it waits (only if it must): it is
+ * captured there like any other, on a stack it still has. */
 void __zq_exit_lock(void)
 {
 	unsigned long runtime = 1UL << (SIGPWR - 1) | 1UL << (ZQ_SIGSTOP_THREAD - 1);
 
-	if (!__zq_ctx) return;
+	if (!__zq_ctx || __zq_trylock()) return;
 	__syscall(SYS_rt_sigprocmask, SIG_UNBLOCK, &runtime, 0, _NSIG/8);
 	__zq_lock();
 	__syscall(SYS_rt_sigprocmask, SIG_BLOCK, &runtime, 0, _NSIG/8);

@@ -17,6 +17,7 @@
 extern hidden struct zq_header *__zq_ctx;
 
 hidden void __zq_lock(void);
+hidden int __zq_trylock(void);
 hidden void __zq_unlock(void);
 extern hidden int __zq_tls_ready;
 hidden int __zq_in_section(void);
