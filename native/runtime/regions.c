@@ -53,6 +53,13 @@ static void splice(size_t at, size_t k, const struct zq_region *add, size_t m)
 	volatile uint64_t *moved = &h->splice_moved;
 	size_t n = h->region_count, tail = n - at - k, t;
 
+	/* An entry that only grows or shrinks at its end (a merge with the
+	 * memory just after it, a cut of its last pages) is one store. */
+	if (m == 1 && k == 1 && add->start == r[at].start && add->offset == r[at].offset
+	    && add->prot == r[at].prot && add->file == r[at].file) {
+		((volatile struct zq_region *)r)[at].end = add->end;
+		return;
+	}
 	h->splice_at = at;
 	h->splice_removed = k;
 	h->splice_added = m;
