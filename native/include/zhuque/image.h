@@ -407,7 +407,8 @@ static inline uint64_t zq_checksum(const struct zq_header *h)
  *    a thread resumed after the table change redoes them on the mappings
  *    the shim made from the table. Durable work on files (fallocate,
  *    ftruncate, holes) may come before: it survives the death;
- *  - every change of the table is one splice: entries [at, at+removed)
+ *  - every change of the table is one splice (or, when an entry only
+ *    changes its end, one aligned 8-byte store): entries [at, at+removed)
  *    become the splice_added entries of splice_add. The runtime writes the
  *    record, sets splice_state PENDING (from here on the edit counts as
  *    done), moves the entries after them one by one, counting each in
