@@ -31,9 +31,9 @@ static long take(struct zq_header *h, uint64_t top, uint64_t newtop)
 }
 
 /* Shrinking gives back the space of the pages and of the step ahead. */
-static void give_back(uint64_t top, uint64_t newtop)
+static void give_back(struct zq_header *h, uint64_t top, uint64_t newtop)
 {
-	if (taken > top) __zq_punch(top, taken - top, PROT_NONE);
+	if (taken > top) __zq_punch(ZQ_FILE_BRK, top - h->brk_start, taken - top);
 	taken = newtop;
 }
 
@@ -54,13 +54,15 @@ long __zq_brk(void *p)
 			.start = top, .end = newtop, .offset = top - h->brk_start,
 			.prot = PROT_READ|PROT_WRITE, .file = ZQ_FILE_BRK,
 		};
+		/* Space, then the table, then the pages: a thread resumed
+		 * after the table change makes them accessible again. */
 		r = take(h, top, newtop);
-		if (!r) r = __syscall(SYS_mprotect, top, newtop - top, x.prot);
-		if (!r && (r = __zq_region_add(&x)))
-			__syscall(SYS_mprotect, top, newtop - top, PROT_NONE);
+		if (!r) r = __zq_region_add(&x);
+		if (!r && (r = __syscall(SYS_mprotect, top, newtop - top, x.prot)))
+			__zq_region_cut(top, newtop);
 	} else if (newtop < top) {
 		r = __zq_unmap(newtop, top);
-		if (!r) give_back(top, newtop);
+		if (!r) give_back(h, top, newtop);
 	}
 	if (!r) h->brk_cur = want;
 	__zq_unlock();

@@ -63,6 +63,8 @@ static int record(void *uc, int sig)
 		lose(ZQ_LOST_THREADS, 0);
 		return -1;
 	}
+	if (__zq_in_section())
+		a_inc((volatile int *)&h->sections_caught);
 	t->tid = t->mem_tid = __syscall(SYS_gettid);
 	t->tp = (uint64_t)__pthread_self();
 	t->frame = (uint64_t)uc;
@@ -127,13 +129,16 @@ static void pause_briefly(void)
 static void sync_image(void)
 {
 	struct zq_header *h = __zq_ctx;
-	struct zq_region *r = ZQ_REGIONS(h);
 	uint64_t t0 = now(CLOCK_MONOTONIC);
-	uint32_t i;
+	uint32_t i, n = zq_region_total(h);
 
-	for (i = 0; i < h->region_count; i++)
-		if (r[i].file != ZQ_FILE_PROGRAM && (r[i].prot & PROT_WRITE))
-			__syscall(SYS_msync, r[i].start, r[i].end - r[i].start, MS_SYNC);
+	/* The table as the resume will see it: a thread stopped in an edit
+	 * leaves it half moved. */
+	for (i = 0; i < n; i++) {
+		struct zq_region r = zq_region_view(h, i);
+		if (r.file != ZQ_FILE_PROGRAM && (r.prot & PROT_WRITE))
+			__syscall(SYS_msync, r.start, r.end - r.start, MS_SYNC);
+	}
 	/* The context up to the end of the save area: the descriptor table
 	 * and the bytes it names are as much a part of the image. */
 	__syscall(SYS_msync, ZQ_CONTEXT_ADDR, ZQ_PAGE_UP(h->save_off + h->save_len), MS_SYNC);
@@ -185,6 +190,17 @@ static void allow_descriptors(void)
 	__syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, &lim, 0);
 }
 
+/* musl passes the thread list lock's wake-up along: the kernel wakes one
+ * waiter when the holder exits, and that one, in __tl_sync, wakes the
+ * next. Stopped right after its own wake-up, it passes nothing on, and
+ * the threads left asleep (in pthread_create or pthread_exit, every
+ * signal of theirs blocked) could not be captured though the lock is
+ * free. Waking them all costs nothing: each looks at the lock again. */
+static void wake_list_waiters(void)
+{
+	__syscall(SYS_futex, &__thread_list_lock, FUTEX_WAKE, 0x7fffffff);
+}
+
 static _Noreturn void coordinate(void *uc, int sig)
 {
 	struct zq_header *h = __zq_ctx;
@@ -198,7 +214,10 @@ static _Noreturn void coordinate(void *uc, int sig)
 		uint64_t t = now(CLOCK_MONOTONIC);
 		left = stop_others(pid, self, t >= resend);
 		if (!left) break;
-		if (t >= resend) resend = t + RESEND_NS;
+		if (t >= resend) {
+			resend = t + RESEND_NS;
+			wake_list_waiters();
+		}
 		if (left < 0) lose(ZQ_LOST_TASKS, -left);
 		else if (t - t0 > CAPTURE_TIMEOUT_NS) lose(ZQ_LOST_TIMEOUT, 0);
 		else pause_briefly();
@@ -224,7 +243,6 @@ static _Noreturn void coordinate(void *uc, int sig)
 void __zq_on_power(int sig, siginfo_t *si, void *uc)
 {
 	(void)si;
-	if (__zq_defer(sig)) return;
 	block_all();
 	if (a_swap(&__zq_failing, 1)) {
 		/* A second SIGPWR while saving, taken by another thread:
@@ -263,7 +281,7 @@ void __zq_on_stop(int sig, siginfo_t *si, void *uc)
 		notify(si, uc);
 		return;
 	}
-	if (!__zq_failing || __zq_defer(sig)) return;
+	if (!__zq_failing) return;
 	block_all();
 	record(uc, sig);
 	park();

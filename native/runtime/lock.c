@@ -8,14 +8,13 @@
  * It lives in the context so that __zq_unmapself_tail can release it
  * after the exiting thread's stack is gone.
  *
- * A section under the lock changes the table and the kernel's mappings
- * together; a thread must not be captured half way, or its resume would
- * find one changed and not the other. So a failure signal that reaches
- * the holder is deferred: the handler notes it and returns, and the
- * holder raises it again on itself when it unlocks. */
+ * A failure may stop the holder anywhere in its section: every section
+ * can be resumed at any instruction (image.h, "Runtime sections"), so a
+ * failure signal is taken at once, like a SIGKILL, and a resume finds the
+ * word held by a thread it brings back, which then releases it. The
+ * owner is kept only to count the captures that land inside a section. */
 hidden int __zq_tls_ready;
 static volatile uintptr_t owner;
-static volatile int deferred;
 
 static uintptr_t self(void)
 {
@@ -32,27 +31,23 @@ void __zq_lock(void)
 	owner = self();
 }
 
-void __zq_unlock(void)
+int __zq_trylock(void)
 {
-	volatile int *l = (volatile int *)&__zq_ctx->lock;
-	int sig;
-
-	owner = 0;
-	sig = a_swap(&deferred, 0);
-	if (a_swap(l, 0) == 2)
-		__syscall(SYS_futex, l, FUTEX_WAKE|FUTEX_PRIVATE, 1);
-	if (sig) __syscall(SYS_tkill, __pthread_self()->tid, sig);
-}
-
-int __zq_defer(int sig)
-{
-	if (!__zq_tls_ready || owner != self()) return 0;
-	deferred = sig;
+	if (a_cas((volatile int *)&__zq_ctx->lock, 0, 1)) return 0;
+	owner = self();
 	return 1;
 }
 
-void __zq_forget_deferred(void)
+void __zq_unlock(void)
 {
-	deferred = 0;
+	volatile int *l = (volatile int *)&__zq_ctx->lock;
+
 	owner = 0;
+	if (a_swap(l, 0) == 2)
+		__syscall(SYS_futex, l, FUTEX_WAKE|FUTEX_PRIVATE, 1);
+}
+
+int __zq_in_section(void)
+{
+	return __zq_tls_ready && owner == self();
 }

@@ -5,10 +5,11 @@
 /* Discarding image memory must zero it, as it does for anonymous memory
  * (allocators rely on that): punch a hole, then take the space again,
  * since the pages stay mapped and a store must not find the disk full.
- * MADV_FREE lets the contents stay, so it costs nothing. */
+ * MADV_FREE lets the contents stay, so it costs nothing. Both steps are
+ * on the file and the same done twice: a resumed thread redoes them. */
 static void discard(const struct zq_region *r, uint64_t a, uint64_t e)
 {
-	__zq_punch(a, e - a, r->prot);
+	__zq_punch(r->file, r->offset + (a - r->start), e - a);
 	if (r->prot) __zq_reserve(r->file, r->offset + (a - r->start), e - a);
 }
 

@@ -47,32 +47,39 @@ static void unmap_foreign(uint64_t a, uint64_t b)
 	}
 }
 
-/* Give a range's file space back. MADV_REMOVE punches the hole through
- * the mapping, so no descriptor is needed, but only on writable pages. */
-long __zq_punch(uint64_t a, uint64_t len, uint32_t prot)
+/* Give a range's file space back, by descriptor: a hole punched so is
+ * the same done twice, whatever the mapping's protection now, so a thread
+ * resumed after the table change punches again on the shim's mappings. */
+long __zq_punch(uint32_t file, uint64_t off, uint64_t len)
 {
-	long r;
+	char name[sizeof ZQ_REGIONS_DIR + sizeof *zq_file_names];
+	long fd, r;
 
-	if (!(prot & PROT_WRITE))
-		__syscall(SYS_mprotect, a, len, PROT_READ|PROT_WRITE);
-	r = __syscall(SYS_madvise, a, len, MADV_REMOVE);
-	if (!(prot & PROT_WRITE))
-		__syscall(SYS_mprotect, a, len, prot);
+	if (file == ZQ_FILE_ARENA)
+		return __syscall(SYS_fallocate, __zq_ctx->arena_fd,
+			FALLOC_FL_PUNCH_HOLE|FALLOC_FL_KEEP_SIZE, off, len);
+	__zq_file_path(name, file);
+	fd = __syscall(SYS_openat, __zq_ctx->dir_fd, name, O_RDWR|O_NOFOLLOW|O_CLOEXEC);
+	if (fd < 0) return fd;
+	r = __syscall(SYS_fallocate, fd, FALLOC_FL_PUNCH_HOLE|FALLOC_FL_KEEP_SIZE, off, len);
+	__syscall(SYS_close, fd);
 	return r;
 }
 
+/* The kernel's side of a range the table no longer has. */
 static void release(const struct zq_region *x, uint64_t a, uint64_t b)
 {
 	uint64_t e;
 
 	if (ZQ_IMAGE_FILE(x->file))
-		__zq_punch(a, b - a, x->prot);
+		__zq_punch(x->file, x->offset + (a - x->start), b - a);
 	if (reserved(a, &e))
 		__syscall(SYS_mprotect, a, b - a, PROT_NONE);
 	else
 		__syscall(SYS_munmap, a, b - a);
 }
 
+/* Each piece leaves the table before its pages are given back. */
 long __zq_unmap(uint64_t start, uint64_t end)
 {
 	uint64_t a = start;
@@ -89,34 +96,41 @@ long __zq_unmap(uint64_t start, uint64_t end)
 		if (next == end) break;
 		x = r[i];
 		a = x.end < end ? x.end : end;
+		if ((ret = __zq_region_cut(next, a))) return ret;
 		release(&x, next, a);
 	}
-	ret = __zq_region_cut(start, end);
-	if (!ret) __zq_arena_freed(start, end);
-	return ret;
+	__zq_arena_freed(start, end);
+	return 0;
 }
 
-/* MAP_FIXED outside the window: a sparse file whose offsets are addresses. */
-static long map_fixed_file(uint64_t a, uint64_t len, int prot, int noreplace)
+/* MAP_FIXED outside the window: a sparse file whose offsets are
+ * addresses, opened and long enough for [a, a+len). */
+static long fixed_file(uint64_t a, uint64_t len)
 {
-	struct zq_header *h = __zq_ctx;
 	struct stat st;
 	char name[sizeof ZQ_REGIONS_DIR + sizeof *zq_file_names];
 	long fd, r;
 
 	__zq_file_path(name, ZQ_FILE_FIXED);
-	fd = __syscall(SYS_openat, h->dir_fd, name,
+	fd = __syscall(SYS_openat, __zq_ctx->dir_fd, name,
 		O_RDWR|O_CREAT|O_NOFOLLOW|O_CLOEXEC, 0600);
 	if (fd < 0) return fd;
 	r = __syscall(SYS_fstat, fd, &st);
 	if (!r && (uint64_t)st.st_size < a + len)
 		r = __syscall(SYS_ftruncate, fd, a + len);
-	if (!r)
-		r = __syscall(SYS_mmap, a, len, prot,
-			MAP_SHARED|(noreplace ? MAP_FIXED_NOREPLACE : MAP_FIXED),
-			fd, a);
-	__syscall(SYS_close, fd);
-	if (r == -EFBIG) r = -ENOMEM;
+	if (r) {
+		__syscall(SYS_close, fd);
+		return r == -EFBIG ? -ENOMEM : r;
+	}
+	return fd;
+}
+
+/* The mapping of a table entry: done again after a resume, it maps the
+ * same pages the same way. */
+static long map_fixed(const struct zq_region *x, long fd)
+{
+	long r = __syscall(SYS_mmap, x->start, x->end - x->start, x->prot,
+		MAP_SHARED|MAP_FIXED, fd, x->offset);
 	return r < 0 ? r : 0;
 }
 
@@ -140,12 +154,14 @@ static int window(struct zq_region *x)
 }
 
 /* Back [a, a+len) with image memory. MAP_FIXED: the caller chose the
- * address and whatever was there goes; otherwise the range is free arena. */
+ * address and whatever was there goes; otherwise the range is free arena.
+ * File length and space come first (they survive a death), then the
+ * table, then the mapping, which a resumed thread simply does again. */
 long __zq_place(uint64_t a, uint64_t len, int prot, int flags)
 {
 	struct zq_region x = { .start = a, .end = a + len, .prot = prot };
+	long r, fd = -1;
 	uint64_t e;
-	long r;
 
 	if (flags & MAP_FIXED_NOREPLACE) {
 		size_t i = __zq_region_find(a);
@@ -157,18 +173,29 @@ long __zq_place(uint64_t a, uint64_t len, int prot, int flags)
 		if (r) return r;
 	}
 	if (window(&x)) {
-		r = prot ? __zq_arena_grow(a, a + len) : 0;
-		if (!r) r = __syscall(SYS_mprotect, a, len, prot);
+		if (prot && (r = __zq_arena_grow(a, a + len))) return r;
 	} else if (!reserved(a, &e) && e >= a + len) {
 		x.file = ZQ_FILE_FIXED;
 		x.offset = a;
-		r = map_fixed_file(a, len, prot, flags & MAP_FIXED_NOREPLACE);
+		if ((fd = fixed_file(a, len)) < 0) return fd;
+		/* What the kernel has there and the table has not is refused
+		 * before anything is recorded. */
+		r = flags & MAP_FIXED_NOREPLACE ? __syscall(SYS_mmap, a, len,
+			PROT_NONE, MAP_SHARED|MAP_FIXED_NOREPLACE, fd, a) : 0;
+		if (r < 0) {
+			__syscall(SYS_close, fd);
+			return r;
+		}
 	} else {
 		return -ENOMEM;
 	}
-	if (r) return r;
-	if (prot) r = __zq_reserve(x.file, x.offset, len);
+	r = prot ? __zq_reserve(x.file, x.offset, len) : 0;
 	if (!r) r = __zq_region_add(&x);
+	if (!r) {
+		r = fd < 0 ? __syscall(SYS_mprotect, a, len, prot) : map_fixed(&x, fd);
+		if (r) __zq_region_cut(a, a + len);
+	}
+	if (fd >= 0) __syscall(SYS_close, fd);
 	if (r) release(&x, a, a + len);
 	return r;
 }

@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <string.h>
+#include <fcntl.h>
 #include <errno.h>
 
 /* A file mapped without PROT_WRITE (musl's __map_file of the time zone,
@@ -104,6 +105,13 @@ static long kernel_map(void *start, size_t len, int prot, int flags, int fd, off
 	return r;
 }
 
+static long remap_same(const struct zq_region *x, int fd, int flags)
+{
+	long r = __syscall(SYS_mmap, x->start, x->end - x->start, x->prot,
+		(flags & ~MAP_FIXED_NOREPLACE) | MAP_FIXED, fd, x->offset);
+	return r < 0 ? r : 0;
+}
+
 /* Ranges in Zhuque's reserved windows are left as they always were. */
 long __zq_map_file(void *start, size_t len, int prot, int flags, int fd, off_t off)
 {
@@ -126,6 +134,10 @@ long __zq_map_file(void *start, size_t len, int prot, int flags, int fd, off_t o
 	if (i >= 0 && !(i = __zq_region_room(2))) {
 		__zq_region_cut(a, end);
 		i = __zq_region_add(&x);
+		/* The kernel chose the address before the table had it: a
+		 * thread resumed in between finds nothing there, so the file
+		 * is mapped again, the same pages the same way. */
+		if (!i) i = remap_same(&x, fd, flags);
 	} else if (i == -1) {
 		__zq_region_cut(a, end);
 		i = 0;
@@ -154,6 +166,27 @@ int __zq_maps_file(uint64_t a, uint64_t b)
 	return 0;
 }
 
+/* After the kernel moved a file mapping and the table followed: a thread
+ * resumed between the two finds the old range mapped (the table still had
+ * it) and not the new one. Both are put as the table says, which changes
+ * nothing when the kernel's move survived. */
+static void again(const struct zq_region *y, uint64_t a, uint64_t oldlen)
+{
+	const struct zq_mapfile *m = ZQ_MAPS(__zq_ctx) + (y->file - ZQ_FILE_MAPPED);
+	long fd = __syscall(SYS_open, m->path, O_RDONLY|O_CLOEXEC);
+	struct stat st;
+
+	if (fd >= 0 && !__syscall(SYS_fstat, fd, &st) && same(m, &st, m->flags)) {
+		__syscall(SYS_mmap, y->start, y->end - y->start, y->prot,
+			m->flags | MAP_FIXED, fd, y->offset);
+	}
+	if (fd >= 0) __syscall(SYS_close, fd);
+	if (y->start != a)
+		__syscall(SYS_munmap, a, oldlen);
+	else if (y->end < a + oldlen)
+		__syscall(SYS_munmap, y->end, a + oldlen - y->end);
+}
+
 /* The kernel moves or resizes a file mapping (its offsets are the
  * file's, so nothing ties it to an address); the record follows. */
 long __zq_remap_file(const struct zq_region *x, uint64_t a, uint64_t oldlen,
@@ -171,5 +204,6 @@ long __zq_remap_file(const struct zq_region *x, uint64_t a, uint64_t oldlen,
 	y.start = r;
 	y.end = r + newlen;
 	__zq_region_add(&y);
+	again(&y, a, oldlen);
 	return r;
 }

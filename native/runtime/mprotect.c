@@ -34,9 +34,11 @@ long __zq_mprotect(void *addr, size_t len, int prot)
 		 * resume: a store into it would be lost, so it stays read-only. */
 		r = -EACCES;
 	} else if (!(r = prot ? __zq_arena_grow(a, b) : 0)
-	           && !(r = prot ? __zq_reserve_range(a, b) : 0)) {
+	           && !(r = prot ? __zq_reserve_range(a, b) : 0)
+	           && !(r = __zq_region_protect(a, b, prot))) {
+		/* The table first: resumed here, the thread finds the
+		 * pages as the table says and protects them again. */
 		r = __syscall(SYS_mprotect, addr, len, prot);
-		if (!r) r = __zq_region_protect(a, b, prot);
 	}
 	__zq_unlock();
 	return r;

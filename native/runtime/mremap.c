@@ -14,13 +14,15 @@ static long move(const struct zq_region *x, uint64_t a, uint64_t oldlen,
 
 	r = __zq_place(b, newlen, PROT_READ|PROT_WRITE, fixed ? MAP_FIXED : 0);
 	if (r) return r;
-	if (!(x->prot & PROT_READ))
-		__syscall(SYS_mprotect, a, oldlen, PROT_READ);
+	/* Each change of protection is in the table before the kernel's:
+	 * a thread resumed in the copy finds both ranges as it needs them. */
+	if (!(x->prot & PROT_READ)
+	    && !__zq_region_protect(a, a + oldlen, x->prot | PROT_READ))
+		__syscall(SYS_mprotect, a, oldlen, x->prot | PROT_READ);
 	memcpy((void *)b, (void *)a, n);
-	if (x->prot != (PROT_READ|PROT_WRITE)) {
+	if (x->prot != (PROT_READ|PROT_WRITE)
+	    && !__zq_region_protect(b, b + newlen, x->prot))
 		__syscall(SYS_mprotect, b, newlen, x->prot);
-		__zq_region_protect(b, b + newlen, x->prot);
-	}
 	__zq_unmap(a, a + oldlen);
 	return b;
 }
@@ -39,9 +41,11 @@ static long grow_in_place(const struct zq_region *x, uint64_t a,
 	if (y.prot && (__zq_arena_grow(y.start, y.end)
 	    || __zq_reserve(y.file, y.offset, y.end - y.start)))
 		return -ENOMEM;
-	if (__syscall(SYS_mprotect, y.start, y.end - y.start, y.prot))
+	if (__zq_region_add(&y)) return -ENOMEM;
+	if (__syscall(SYS_mprotect, y.start, y.end - y.start, y.prot)) {
+		__zq_region_cut(y.start, y.end);
 		return -ENOMEM;
-	__zq_region_add(&y);
+	}
 	return a;
 }
 

@@ -132,7 +132,6 @@ static void lead(struct zq_header *h, uint32_t threads)
 	while ((r = h->resume_ready) < threads - 1)
 		__syscall(SYS_futex, &h->resume_ready, FUTEX_WAIT|FUTEX_PRIVATE, r, 0);
 	__zq_failing = 0;
-	__zq_forget_deferred();
 	__zq_reinstall_actions();
 	/* Running is the first change the checksum sees: cut short before
 	 * it, the image is still the saved one. */

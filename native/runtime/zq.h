@@ -17,10 +17,10 @@
 extern hidden struct zq_header *__zq_ctx;
 
 hidden void __zq_lock(void);
+hidden int __zq_trylock(void);
 hidden void __zq_unlock(void);
 extern hidden int __zq_tls_ready;
-hidden int __zq_defer(int);
-hidden void __zq_forget_deferred(void);
+hidden int __zq_in_section(void);
 
 /* The region table (regions.c); callers hold the lock. */
 hidden size_t __zq_region_find(uint64_t);
@@ -43,7 +43,7 @@ hidden int __zq_arena_free(uint64_t, uint64_t);
 hidden int __zq_in_arena(uint64_t, uint64_t);
 hidden long __zq_place(uint64_t, uint64_t, int, int);
 hidden long __zq_unmap(uint64_t, uint64_t);
-hidden long __zq_punch(uint64_t, uint64_t, uint32_t);
+hidden long __zq_punch(uint32_t, uint64_t, uint64_t);
 hidden int __zq_outside_windows(uint64_t, uint64_t);
 hidden long __zq_arena_grow(uint64_t, uint64_t);
 hidden void __zq_arena_freed(uint64_t, uint64_t);
@@ -95,6 +95,6 @@ hidden void __zq_save_socket(struct zq_fd *);
 hidden void __zq_save_unix(struct zq_fd *);
 hidden void __zq_pair_sockets(void);
 
-hidden _Noreturn void __zq_unmapself_tail(void *, size_t, volatile uint32_t *);
+hidden _Noreturn void __zq_unmapself_tail(void *, size_t, volatile uint32_t *, long, uint64_t);
 
 #endif

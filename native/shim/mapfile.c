@@ -62,14 +62,14 @@ static int open_same(const struct zq_mapfile *m, int hash)
 void check_mapped_files(const struct zq_header *h)
 {
 	static unsigned char seen[ZQ_MAPS_CAP / 8];
-	const struct zq_region *r = ZQ_REGIONS(h);
-	uint32_t i, k;
+	uint32_t i, k, n = zq_region_total(h);
 
-	for (i = 0; i < h->region_count; i++) {
-		if (r[i].file < ZQ_FILE_MAPPED) continue;
-		k = r[i].file - ZQ_FILE_MAPPED;
+	for (i = 0; i < n; i++) {
+		struct zq_region r = zq_region_view(h, i);
+		if (r.file < ZQ_FILE_MAPPED) continue;
+		k = r.file - ZQ_FILE_MAPPED;
 		if (k < ZQ_MAPS_CAP && seen[k / 8] & 1 << k % 8) continue;
-		sys(SYS_close, open_same(entry(h, r[i].file), 1), 0, 0);
+		sys(SYS_close, open_same(entry(h, r.file), 1), 0, 0);
 		seen[k / 8] |= 1 << k % 8;
 	}
 }

@@ -56,7 +56,7 @@ static struct zq_header *map_context(int dir)
 		MAP_SHARED|MAP_FIXED_NOREPLACE, fd, 0);
 	sys(SYS_close, fd, 0, 0);
 	if ((long)h < 0) die(EXIT_SETUP, "cannot map the image context", 0, (long)h);
-	if (h->fd_count > ZQ_FDS_CAP || h->fd_off != ZQ_FDS_OFF
+	if (h->fd_count > ZQ_FDS_CAP || h->fd_off != ZQ_FDS_OFF || !zq_splice_valid(h)
 	    || h->save_off != ZQ_SAVE_OFF || h->save_len > ZQ_SAVE_SIZE
 	    || zq_checksum(h) != h->checksum)
 		die(EXIT_SETUP, "the image context fails its checksum", 0, 0);
@@ -105,12 +105,17 @@ static void map_region(const struct zq_header *h, const struct zq_region *r,
 
 static void map_regions(struct zq_header *h, int rdir, int prog)
 {
-	const struct zq_region *r = ZQ_REGIONS(h);
-	uint32_t i;
+	uint32_t i, n = zq_region_total(h);
 
 	sys(SYS_close, reserve(rdir, zq_file_names[ZQ_FILE_BRK], h->brk_start, ZQ_BRK_MAX), 0, 0);
 	h->arena_fd = move_high(reserve(rdir, zq_file_names[ZQ_FILE_ARENA], ZQ_ARENA_BASE, ZQ_ARENA_SIZE));
-	for (i = 0; i < h->region_count; i++) map_region(h, &r[i], rdir, prog);
+	/* The table as it is once an edit a thread was stopped in is done
+	 * (image.h, "Runtime sections"): that thread finishes the edit
+	 * itself, and redoes the system calls after it. */
+	for (i = 0; i < n; i++) {
+		struct zq_region r = zq_region_view(h, i);
+		map_region(h, &r, rdir, prog);
+	}
 }
 
 /* Below the frame the thread's stack is free: the kernel pushed the frame

@@ -26,6 +26,70 @@ public sealed class ContextReaderTests : IDisposable
         Assert.Equal((long)Layout.ContextSize, c.FileLength);
     }
 
+    static readonly ZqRegion[] Four =
+    [
+        ContextBuilder.Region(0x400000, 0x401000, ZqFile.Program, 5),
+        ContextBuilder.Region(0x20000000_0000, 0x20000000_1000, ZqFile.Arena, 3),
+        ContextBuilder.Region(0x20000000_3000, 0x20000000_4000, ZqFile.Arena, 3, 0x3000),
+        ContextBuilder.Region(0x20000000_5000, 0x20000000_6000, ZqFile.Arena, 1, 0x5000),
+    ];
+
+    /// <summary>
+    /// A thread stopped in the middle of an edit of the region table leaves it
+    /// half moved; the reader gives the table after the edit, as the shim maps
+    /// it (image.h, zq_region_view), and the checksum of the entries stored.
+    /// </summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    public unsafe void ARegionTableHalfWayThroughAnInsertionReadsAsAfterIt(int moved)
+    {
+        var x = ContextBuilder.Region(0x20000000_1000, 0x20000000_2000, ZqFile.Arena, 1, 0x1000);
+        // X goes in before C: D then C are copied one up, from the far end.
+        var raw = Four.Append(Four[3]).ToArray();
+        for (var t = 0; t < moved; t++)
+            raw[4 - t] = Four[3 - t];
+        var header = ContextBuilder.Header(ZqState.Saved, 1, Four) with
+        {
+            SpliceState = (uint)ZqSpliceState.Pending, SpliceAt = 2, SpliceRemoved = 0, SpliceAdded = 1, SpliceCount = 4, SpliceMoved = (ulong)moved,
+        };
+        new ReadOnlySpan<ZqRegion>(in x).CopyTo(new Span<ZqRegion>(header.SpliceAdd, 3));
+        ContextBuilder.Write(_tmp["context"], header, raw);
+        var c = Read();
+        Assert.Equal([Four[0], Four[1], x, Four[2], Four[3]], c.Regions);
+        Assert.True(c.ChecksumMatches);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    public unsafe void ARegionTableHalfWayThroughARemovalReadsAsAfterIt(int moved)
+    {
+        // B goes: C and D move down, from the near end.
+        var raw = Four.ToArray();
+        for (var t = 0; t < moved; t++)
+            raw[1 + t] = Four[2 + t];
+        var header = ContextBuilder.Header(ZqState.Saved, 1, Four) with
+        {
+            SpliceState = (uint)ZqSpliceState.Pending, SpliceAt = 1, SpliceRemoved = 1, SpliceAdded = 0, SpliceCount = 4, SpliceMoved = (ulong)moved,
+        };
+        ContextBuilder.Write(_tmp["context"], header, raw);
+        Assert.Equal([Four[0], Four[2], Four[3]], Read().Regions);
+    }
+
+    [Fact]
+    public void RefusesARegionTableEditThatCannotBe()
+    {
+        var header = ContextBuilder.Header(ZqState.Saved, 1, Four) with
+        {
+            SpliceState = (uint)ZqSpliceState.Pending, SpliceAt = 3, SpliceRemoved = 2, SpliceAdded = 0, SpliceCount = 4,
+        };
+        ContextBuilder.Write(_tmp["context"], header, Four);
+        Assert.Contains("edit is invalid", Assert.Throws<ContextCorruptException>(Read).Message);
+    }
+
     [Fact]
     public void SetStateWritesOnlyTheStateWord()
     {

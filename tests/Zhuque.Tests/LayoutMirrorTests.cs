@@ -23,7 +23,7 @@ public sealed partial class LayoutMirrorTests
         typeof(ZqFdSocket), typeof(ZqFdArg), typeof(ZqFd), typeof(ZqEpollItem), typeof(ZqListenHead), typeof(ZqSockopt),
         typeof(ZqMapFile), typeof(ZqHeader),
     ];
-    static readonly Type[] Enums = [typeof(ZqState), typeof(ZqLost), typeof(ZqFile), typeof(ZqThreadState), typeof(ZqFdKind)];
+    static readonly Type[] Enums = [typeof(ZqState), typeof(ZqLost), typeof(ZqFile), typeof(ZqSpliceState), typeof(ZqThreadState), typeof(ZqFdKind)];
 
     [Fact]
     public void EveryStructFieldOffsetSizeAndSignednessMatchesC()

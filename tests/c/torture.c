@@ -7,7 +7,13 @@
  * on ROUNDS, so a run failed and resumed any number of times must print
  * the digest of an uninterrupted run.
  *
- *	torture [ROUNDS]
+ *	torture [ROUNDS] [sections]
+ *
+ * With "sections", the long floating-point loop gives way to a hammer of
+ * the calls that run inside the runtime's sections (mmap, mprotect,
+ * munmap, detached threads that free their own stacks), so that many
+ * failures land inside one; fresh memory is summed before it is written,
+ * so a page not given back whole reads as a different digest.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -16,6 +22,7 @@
 #include <stdint.h>
 #include <pthread.h>
 #include <time.h>
+#include <semaphore.h>
 #include <sys/mman.h>
 
 #define WORKERS 8
@@ -26,6 +33,7 @@ static pthread_cond_t turn = PTHREAD_COND_INITIALIZER;
 static int token;
 static uint64_t ring_digest = 1;
 static long rounds = 200;
+static int sections;
 
 struct worker {
 	pthread_t thread;
@@ -134,6 +142,48 @@ static void spawn_helper(struct worker *w)
 	w->digest = mix(w->digest, (uintptr_t)r);
 }
 
+struct detached {
+	sem_t done;
+	uint64_t seed, result;
+};
+
+static void *detached_run(void *arg)
+{
+	struct detached *d = arg;
+	d->result = helper((void *)(uintptr_t)d->seed) != 0;
+	d->result = mix(d->result, d->seed);
+	sem_post(&d->done);
+	return 0;
+}
+
+/* Calls that hold the runtime's lock, over and over: mapped memory must
+ * come fresh (zero) and a split protection must merge back. */
+static void hammer(struct worker *w)
+{
+	pthread_attr_t attr;
+	struct detached d;
+	pthread_t t;
+
+	for (int k = 0; k < 24; k++) {
+		size_t n = (1 + next(&w->rng) % 8) << 12;
+		unsigned char *p = mmap(0, n, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED) abort();
+		w->digest = mix(w->digest, sum(p, n));
+		fill(p, 0, n, w->id + k);
+		if (n > 4096 && mprotect(p + 4096, 4096, PROT_READ)) abort();
+		w->digest = mix(w->digest, sum(p, n));
+		if (n > 4096 && mprotect(p + 4096, 4096, PROT_READ|PROT_WRITE)) abort();
+		if (munmap(p, n)) abort();
+	}
+	d.seed = w->rng | 1;
+	sem_init(&d.done, 0, 0);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &attr, detached_run, &d)) abort();
+	while (sem_wait(&d.done));
+	w->digest = mix(w->digest, d.result);
+}
+
 static void snooze(struct worker *w)
 {
 	struct timespec ts = { 0, (next(&w->rng) % 500) * 1000 };
@@ -157,7 +207,8 @@ static void *work(void *arg)
 	for (long r = 0; r < rounds; r++) {
 		churn(w);
 		if (r % 4 == 0) maps(w);
-		fp(w);
+		if (sections) hammer(w);
+		else fp(w);
 		if (r % 8 == w->id % 8) spawn_helper(w);
 		if (r % 5 == 0) snooze(w);
 		take_turn(w, r);
@@ -172,6 +223,7 @@ int main(int argc, char **argv)
 	uint64_t digest;
 
 	if (argc > 1) rounds = atol(argv[1]);
+	sections = argc > 2 && !strcmp(argv[2], "sections");
 	/* Before the workers start: once they run, the first of them may
 	 * take its turn before the last is created. */
 	digest = ring_digest;

@@ -344,6 +344,18 @@ struct zq_header {
 	uint64_t map_off;         /* S: ZQ_MAPS_OFF */
 	uint64_t prog_base;       /* S: load bias of an ET_DYN program, 0 for ET_EXEC */
 	uint64_t interp_base;     /* S: libc.so's load bias, 0 for a static program */
+	/* R: the region table edit under way (struct zq_splice above): a
+	 * thread stopped inside it, by SIGPWR or SIGKILL, leaves the table
+	 * half moved, and zq_region_view() reads it as the edit's result. */
+	uint32_t splice_state;    /* R: ZQ_SPLICE_* */
+	uint32_t splice_at;       /* R: first entry replaced */
+	uint32_t splice_removed;  /* R: entries replaced */
+	uint32_t splice_added;    /* R: entries put in their place, at most 3 */
+	uint32_t splice_count;    /* R: region_count before the edit */
+	uint32_t sections_caught; /* R: captures that found a thread inside a
+	                           * runtime section (holding the lock) */
+	uint64_t splice_moved;    /* R: entries after the replaced ones moved so far */
+	uint64_t splice_add[12];  /* R: the entries put in, as 3 struct zq_region */
 };
 
 #define ZQ_FLAG_SYNC 1u  /* image on a disk filesystem: msync at failure */
@@ -422,6 +434,81 @@ static inline uint64_t zq_hash(const void *p, uint64_t n)
 
 #define ZQ_HEADER(base) ((struct zq_header *)(base))
 #define ZQ_REGIONS(h) ((struct zq_region *)((char *)(h) + (h)->region_off))
+
+/* Runtime sections. The runtime changes the region table and the
+ * kernel's mappings under one lock (header.lock), and a thread may be
+ * stopped at any instruction of such a section: by SIGPWR (the runtime
+ * saves it where it is, lock held) or by SIGKILL (the guard saves it at
+ * its exit stop). A resume maps what the table says and lets the thread
+ * finish. So that this is right at every instruction:
+ *  - the table changes first, then the system calls that make the
+ *    kernel agree; each such call gives the same result done twice
+ *    (mprotect, munmap, mmap MAP_FIXED, a hole punched by descriptor), so
+ *    a thread resumed after the table change redoes them on the mappings
+ *    the shim made from the table. Durable work on files (fallocate,
+ *    ftruncate, holes) may come before: it survives the death;
+ *  - every change of the table is one splice (or, when an entry only
+ *    changes its end, one aligned 8-byte store): entries [at, at+removed)
+ *    become the splice_added entries of splice_add. The runtime writes the
+ *    record, sets splice_state PENDING (from here on the edit counts as
+ *    done), moves the entries after them one by one, counting each in
+ *    splice_moved after it is copied, writes the new entries, sets
+ *    region_count, and sets splice_state back to NONE. An entry being
+ *    copied still has its source intact, so zq_region_view() gives the
+ *    table after the edit from the half moved one; the thread, resumed,
+ *    finishes the copy itself (the shim only reads);
+ *  - the lock word (header.lock: 0 free, 1 held, 2 held with waiters) may
+ *    be found held: its holder is among the threads resumed and releases
+ *    it; waiters wait again. A detached thread takes it in pthread_exit,
+ *    before musl's thread-list lock, and keeps it to its last instruction:
+ *    its stack is out of the table before __zq_unmapself_tail punches it,
+ *    so a thread stopped in that tail has no stack the resume maps (it
+ *    needs none: the tail uses registers only, and its calls, a hole
+ *    punched by the arena's descriptor then PROT_NONE, the unlock and
+ *    exit, are the same done twice).
+ * The thread table is written only while a failure is captured (each
+ * thread its own entry, its state CAPTURED last) and cleared by the resume
+ * leader before the program runs: between the two nothing else writes it. */
+enum zq_splice_state {
+	ZQ_SPLICE_NONE    = 0,
+	ZQ_SPLICE_PENDING = 1,
+};
+
+/* How many entries the region table has once the edit under way is done. */
+static inline uint32_t zq_region_total(const struct zq_header *h)
+{
+	if (h->splice_state != ZQ_SPLICE_PENDING) return h->region_count;
+	return h->splice_count - h->splice_removed + h->splice_added;
+}
+
+/* Entry t of the table as it is once the edit under way is done. The
+ * caller checked the splice fields (zq_splice_valid). */
+static inline struct zq_region zq_region_view(const struct zq_header *h, uint32_t t)
+{
+	const struct zq_region *r = ZQ_REGIONS(h);
+	const struct zq_region *add = (const struct zq_region *)h->splice_add;
+	uint32_t at = h->splice_at, k = h->splice_removed, m = h->splice_added;
+	uint64_t src, order;
+
+	if (h->splice_state != ZQ_SPLICE_PENDING || t < at) return r[t];
+	if (t < at + m) return add[t - at];
+	if (m == k) return r[t];
+	src = (uint64_t)t + k - m;
+	/* Entries move from the far end when the table grows, from the near
+	 * end when it shrinks, so that no source is overwritten unread. */
+	order = m > k ? h->splice_count - 1 - src : src - at - k;
+	return order < h->splice_moved ? r[t] : r[src];
+}
+
+static inline int zq_splice_valid(const struct zq_header *h)
+{
+	if (h->splice_state == ZQ_SPLICE_NONE) return 1;
+	return h->splice_state == ZQ_SPLICE_PENDING && h->splice_added <= 3
+		&& h->splice_count <= h->region_cap && h->splice_at <= h->splice_count
+		&& h->splice_removed <= h->splice_count - h->splice_at
+		&& zq_region_total(h) <= h->region_cap
+		&& h->splice_moved <= h->splice_count - h->splice_at - h->splice_removed;
+}
 #define ZQ_THREADS(h) ((struct zq_thread *)((char *)(h) + (h)->thread_off))
 #define ZQ_FDS(h) ((struct zq_fd *)((char *)(h) + (h)->fd_off))
 #define ZQ_MAPS(h) ((struct zq_mapfile *)((char *)(h) + (h)->map_off))

@@ -39,7 +39,11 @@ public static class ContextChecksum
         ReadOnlySpan<ZqMapFile> maps)
     {
         var sum = Header(header);
-        sum = Fnv(sum, MemoryMarshal.AsBytes(regions));
+        // A table under edit was read as it is after the edit; the
+        // checksum is of the entries as stored.
+        sum = header.SpliceState == (uint)ZqSpliceState.None
+            ? Fnv(sum, MemoryMarshal.AsBytes(regions))
+            : Table(source, sum, header.RegionOff, (ulong)header.RegionCount * (ulong)Unsafe.SizeOf<ZqRegion>());
         foreach (var thread in threads)
             sum = Thread(sum, thread);
         sum = Fnv(sum, MemoryMarshal.AsBytes(fds));

@@ -109,6 +109,14 @@ public struct ZqRegion
     public uint File;    // file: enum zq_file
 }
 
+/// <summary>Whether an edit of the region table is under way (image.h, "Runtime sections").</summary>
+[CName("zq_splice_state")]
+public enum ZqSpliceState : uint
+{
+    [CName("ZQ_SPLICE_NONE")] None = 0,
+    [CName("ZQ_SPLICE_PENDING")] Pending = 1, // the edit counts as done; zq_region_view reads its result
+}
+
 [CName("zq_thread_state")]
 public enum ZqThreadState : uint
 {
@@ -284,7 +292,7 @@ public unsafe struct ZqMapFile
 
 [CName("zq_header")]
 [StructLayout(LayoutKind.Sequential)]
-public struct ZqHeader
+public unsafe struct ZqHeader
 {
     public ulong Magic;       // magic: ZQ_MAGIC
     public uint AbiVersion;   // abi_version: ZQ_ABI_VERSION
@@ -342,4 +350,12 @@ public struct ZqHeader
     public ulong MapOff;      // map_off: ZQ_MAPS_OFF
     public ulong ProgBase;    // prog_base: load bias of an ET_DYN program, 0 for ET_EXEC
     public ulong InterpBase;  // interp_base: libc.so's load bias, 0 for a static program
+    public uint SpliceState;  // splice_state: enum zq_splice_state, the region table edit under way
+    public uint SpliceAt;     // splice_at: first entry replaced
+    public uint SpliceRemoved; // splice_removed: entries replaced
+    public uint SpliceAdded;  // splice_added: entries put in their place, at most 3
+    public uint SpliceCount;  // splice_count: region_count before the edit
+    public uint SectionsCaught; // sections_caught: captures that found a thread inside a runtime section
+    public ulong SpliceMoved; // splice_moved: entries after the replaced ones moved so far
+    public fixed ulong SpliceAdd[12]; // splice_add[12]: the entries put in, as 3 zq_region
 }

@@ -25,6 +25,8 @@ static class RegionTable
 
     public static ZqRegion[] Read(ContextSource source, ZqHeader header, bool saved)
     {
+        if (header.SpliceState != (uint)ZqSpliceState.None)
+            return Check(View(source, header), header, saved);
         var count = (int)header.RegionCount;
         var regions = new ZqRegion[Math.Min(count, Piece)];
         var size = Unsafe.SizeOf<ZqRegion>();
@@ -46,6 +48,54 @@ static class RegionTable
             done += n;
         }
         return regions;
+    }
+
+    static ZqRegion[] Check(ZqRegion[] regions, ZqHeader header, bool saved)
+    {
+        ulong previousEnd = 0;
+        foreach (var r in regions)
+        {
+            if (r.End < r.Start || (r.File >= (uint)ZqFile.Count && r.File - (uint)ZqFile.Mapped >= header.MapCount))
+                throw Invalid(r, "is invalid");
+            if (saved)
+                previousEnd = CheckSaved(r, previousEnd);
+        }
+        return regions;
+    }
+
+    /// <summary>
+    /// The table as it is once the edit a thread was stopped in is done:
+    /// image.h's zq_region_view, which the shim maps back.
+    /// </summary>
+    static unsafe ZqRegion[] View(ContextSource source, ZqHeader h)
+    {
+        uint at = h.SpliceAt, k = h.SpliceRemoved, m = h.SpliceAdded, n = h.SpliceCount;
+        if (h.SpliceState != (uint)ZqSpliceState.Pending || m > 3 || n > h.RegionCap || at > n || k > n - at
+            || n - k + m > h.RegionCap || h.SpliceMoved > n - at - k)
+            throw new ContextCorruptException($"context region table edit is invalid (state {h.SpliceState}, at {at}, {k} out, {m} in, of {n})");
+        var total = n - k + m;
+        var rawCount = Math.Max(Math.Max(n, total), h.RegionCount);
+        if ((UInt128)h.RegionOff + ((UInt128)rawCount * (UInt128)Unsafe.SizeOf<ZqRegion>()) > (UInt128)(ulong)source.Length)
+            throw new ContextCorruptException($"context is truncated: its region table under edit ends past the file");
+        var raw = new ZqRegion[rawCount];
+        source.ReadExactly(MemoryMarshal.AsBytes(raw.AsSpan()), (long)h.RegionOff);
+        var added = new ZqRegion[m];
+        MemoryMarshal.AsBytes(new ReadOnlySpan<ulong>(h.SpliceAdd, 12))[..(int)(m * (uint)Unsafe.SizeOf<ZqRegion>())]
+            .CopyTo(MemoryMarshal.AsBytes(added.AsSpan()));
+        var view = new ZqRegion[total];
+        for (uint t = 0; t < total; t++)
+        {
+            if (t < at) view[t] = raw[t];
+            else if (t < at + m) view[t] = added[t - at];
+            else if (m == k) view[t] = raw[t];
+            else
+            {
+                var src = t + k - m;
+                var order = m > k ? n - 1 - src : src - at - k;
+                view[t] = order < h.SpliceMoved ? raw[t] : raw[src];
+            }
+        }
+        return view;
     }
 
     static ulong CheckSaved(ZqRegion r, ulong previousEnd)

@@ -5,7 +5,8 @@ namespace Zhuque.Launcher.Inspect;
 /// <summary>
 /// What `inspect` shows, in text or as JSON. State is "none" when the image
 /// has no context yet; Pid is set only while a process holds the image lock.
-/// Failures and Resumes come from the context; LastSaved, SaveNs (how long
+/// Failures and Resumes come from the context, and SectionsCaught: how many
+/// of those failures found a thread inside a runtime section (the lock held); LastSaved, SaveNs (how long
 /// the capture took) and SyncNs (of which msync) once a failure was saved;
 /// Threads only while the image holds a saved failure, and with them the
 /// Descriptors saved at the failure and the SignalHandlers the program had
@@ -32,6 +33,7 @@ public sealed record InspectReport(
     int? ExitStatus,
     uint? Failures,
     uint? Resumes,
+    uint? SectionsCaught,
     DateTime? LastSaved,
     ulong? SaveNs,
     ulong? SyncNs,

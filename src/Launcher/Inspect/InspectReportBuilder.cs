@@ -36,6 +36,7 @@ public static class InspectReportBuilder
             context?.State == ZqState.Exited ? context.Header.ExitStatus : null,
             context?.Header.Failures,
             context?.Header.Resumes,
+            context?.Header.SectionsCaught,
             saved ? context!.LastSaved?.UtcDateTime : null,
             saved ? context!.Header.SaveNs : null,
             saved ? context!.Header.SyncNs : null,

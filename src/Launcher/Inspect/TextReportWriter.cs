@@ -30,6 +30,8 @@ public static class TextReportWriter
             output.WriteLine(string.Create(c, $"failures:  {failures}{LastFailure(report)}"));
         if (report.Resumes is { } resumes)
             output.WriteLine(string.Create(c, $"resumes:   {resumes}"));
+        if (report.SectionsCaught is { } caught && caught > 0)
+            output.WriteLine(string.Create(c, $"sections:  {caught} failures caught a thread inside the runtime"));
         if (report.Threads is { } threads)
             WriteThreads(threads, output);
         if (report.Descriptors is { } descriptors)

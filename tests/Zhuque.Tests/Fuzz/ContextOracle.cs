@@ -36,7 +36,9 @@ public static class ContextOracle
         if (h.Magic != Layout.Magic || h.AbiVersion != Layout.AbiVersion || h.HeaderSize != HeaderSize || h.State > (uint)ZqState.Faulted)
             return "accepted a header with a wrong magic, ABI, size or state";
         var saved = h.State == (uint)ZqState.Saved;
-        return Table<ZqRegion>(bytes, "region", h.RegionOff, h.RegionCount, h.RegionCap, c.Regions)
+        return (h.SpliceState == 0
+                ? Table<ZqRegion>(bytes, "region", h.RegionOff, h.RegionCount, h.RegionCap, c.Regions)
+                : Spliced(bytes, h, c.Regions))
             ?? Table<ZqThread>(bytes, "thread", h.ThreadOff, h.ThreadCount, h.ThreadCap, c.Threads)
             ?? Table<ZqFd>(bytes, "descriptor", h.FdOff, h.FdCount, h.FdCap, saved ? [.. c.Descriptors.Select(d => d.Entry)] : null)
             ?? Regions(c.Regions, saved, h.MapCount)
@@ -62,6 +64,43 @@ public static class ContextOracle
         {
             if (!stored[i].Equals(returned[i]))
                 return $"{name} {i} returned is not the file's";
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// A region table under edit (image.h, "Runtime sections"): what comes
+    /// back is the table after the edit. Entries before it as stored, then
+    /// the record's new ones, then each later entry from where it is now:
+    /// its new place once the record counts it moved, its old one before.
+    /// </summary>
+    static unsafe string? Spliced(SparseContext bytes, ZqHeader h, IReadOnlyList<ZqRegion> returned)
+    {
+        ulong at = h.SpliceAt, k = h.SpliceRemoved, m = h.SpliceAdded, n = h.SpliceCount;
+        if (h.SpliceState != 1 || m > 3 || n > h.RegionCap || at + k > n || n - k + m > h.RegionCap || h.SpliceMoved > n - at - k)
+            return "accepted an invalid region table edit";
+        var total = n - k + m;
+        if ((ulong)returned.Count != total)
+            return $"{returned.Count} regions returned, the edit leaves {total}";
+        var size = Unsafe.SizeOf<ZqRegion>();
+        var off = h.RegionOff;
+        ZqRegion At(ulong i) => MemoryMarshal.Read<ZqRegion>(bytes.Read((long)(off + (i * (ulong)size)), size));
+        var added = MemoryMarshal.Cast<ulong, ZqRegion>(new ReadOnlySpan<ulong>(h.SpliceAdd, 12)).ToArray();
+        for (ulong t = 0; t < total; t++)
+        {
+            ZqRegion want;
+            if (t < at)
+                want = At(t);
+            else if (t < at + m)
+                want = added[t - at];
+            else
+            {
+                var from = t - m + k;
+                var moved = m > k ? n - 1 - from < h.SpliceMoved : m < k && from - at - k < h.SpliceMoved;
+                want = m == k || moved ? At(t) : At(from);
+            }
+            if (!want.Equals(returned[(int)t]))
+                return $"region {t} returned is not the edited table's";
         }
         return null;
     }
