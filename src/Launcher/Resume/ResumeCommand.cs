@@ -2,7 +2,7 @@ using Serilog;
 using Serilog.Core;
 using Zhuque.Launcher.Images;
 using Zhuque.Launcher.Logging;
-using Zhuque.Launcher.Run;
+using Zhuque.Launcher.Supervision;
 
 namespace Zhuque.Launcher.Resume;
 

@@ -2,6 +2,7 @@ using Serilog;
 using Serilog.Core;
 using Zhuque.Launcher.Images;
 using Zhuque.Launcher.Logging;
+using Zhuque.Launcher.Supervision;
 
 namespace Zhuque.Launcher.Run;
 
@@ -41,7 +42,7 @@ public sealed class RunCommand(RunRequest request, string shimPath)
             var previous = ImagePreparer.Prepare(dir, request.Fresh, log);
             var manifest = NewManifest(previous, program);
             ManifestStore.Write(dir, manifest);
-            var launch = ShimSpawner.Run(shimPath, dir.Fd, imageLock.Fd, program, request.Command.Skip(1), request.LazySpace);
+            var launch = ShimSpawner.Run(shimPath, dir.Fd, imageLock.Fd, program.Path, program.AsTyped, request.Command.Skip(1), request.LazySpace);
             return Supervisor.Supervise(dir, launch, manifest, SupervisedStart.Run(request.FailAfter), log);
         }
         catch (Exception e)

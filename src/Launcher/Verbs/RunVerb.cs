@@ -1,5 +1,6 @@
 using CommandLine;
 using Zhuque.Launcher.Run;
+using Zhuque.Launcher.Supervision;
 
 namespace Zhuque.Launcher.Verbs;
 

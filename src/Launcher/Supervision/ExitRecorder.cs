@@ -4,7 +4,7 @@ using Zhuque.Interpose.Image;
 using Zhuque.Launcher.Images;
 using Zhuque.Launcher.Native;
 
-namespace Zhuque.Launcher.Run;
+namespace Zhuque.Launcher.Supervision;
 
 /// <summary>
 /// After the program is gone: settles the image's state from the wait status

@@ -2,7 +2,7 @@ using System.Globalization;
 using Zhuque.Interpose.Image;
 using Zhuque.Launcher.Native;
 
-namespace Zhuque.Launcher.Run;
+namespace Zhuque.Launcher.Supervision;
 
 /// <summary>
 /// Why the runtime could not save a power failure, from the reason and

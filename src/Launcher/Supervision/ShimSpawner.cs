@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Zhuque.Launcher.Native;
 
-namespace Zhuque.Launcher.Run;
+namespace Zhuque.Launcher.Supervision;
 
 /// <summary>
 /// Starts `zhuque-shim run DIRFD LOCKFD PROGRAM ARGV0 [ARG...]` or
@@ -22,8 +22,8 @@ public static class ShimSpawner
     public static string ShimPath => Path.Combine(AppContext.BaseDirectory, "zhuque-shim");
 
     /// <summary>A fresh start: the program with its arguments, in zhuque's directory and environment.</summary>
-    public static ShimLaunch Run(string shim, int dirFd, int lockFd, ResolvedProgram program, IEnumerable<string> args, bool lazySpace = false) =>
-        new(shim, [shim, "run", .. (lazySpace ? (string[])["--lazy-space"] : []), Number(dirFd), Number(lockFd), program.Path, program.AsTyped, .. args],
+    public static ShimLaunch Run(string shim, int dirFd, int lockFd, string program, string argv0, IEnumerable<string> args, bool lazySpace = false) =>
+        new(shim, [shim, "run", .. (lazySpace ? (string[])["--lazy-space"] : []), Number(dirFd), Number(lockFd), program, argv0, .. args],
             [dirFd, lockFd]);
 
     /// <summary>A resume: in the saved working directory, with an empty environment.</summary>
