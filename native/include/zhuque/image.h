@@ -92,6 +92,8 @@ enum zq_lost {
 	ZQ_LOST_TIMEOUT = 3, /* a thread did not stop in time */
 	ZQ_LOST_FDS     = 4, /* the descriptor table */
 	ZQ_LOST_SAVE    = 5, /* the save area (pipe bytes, paths, addresses) */
+	ZQ_LOST_RUNTIME = 6, /* killed inside the runtime (guard) */
+	ZQ_LOST_GUARD   = 7, /* the guard could not write a thread's frame */
 };
 
 enum zq_file {

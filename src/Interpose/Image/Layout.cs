@@ -79,6 +79,8 @@ public enum ZqLost : uint
     [CName("ZQ_LOST_TIMEOUT")] Timeout = 3, // a thread did not stop in time
     [CName("ZQ_LOST_FDS")] Fds = 4,         // the descriptor table
     [CName("ZQ_LOST_SAVE")] Save = 5,       // the save area (pipe bytes, paths, addresses)
+    [CName("ZQ_LOST_RUNTIME")] Runtime = 6, // killed inside the runtime (guard)
+    [CName("ZQ_LOST_GUARD")] Guard = 7,     // the guard could not write a thread's frame
 }
 
 [CName("zq_file")]
