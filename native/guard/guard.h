@@ -21,6 +21,8 @@ struct held {
 	uint64_t mask;       /* SigBlk */
 	size_t xlen;         /* bytes of xstate */
 	char comm[16];
+	uint64_t ss_sp, ss_size; /* its sigaltstack, as the runtime recorded it */
+	uint32_t ss_flags;       /* SS_DISABLE when none */
 	unsigned char xstate[4096] __attribute__((aligned(64)));
 };
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
@@ -60,6 +61,28 @@ static int make_room(int dir, size_t n)
 	return r;
 }
 
+/* Each thread's sigaltstack, from the runtime's table in the program's
+ * memory (altstack.c): rt_sigreturn restores the frame's, and the resume
+ * sets the table entry's. */
+static void find_altstacks(struct zq_header *h, int mem, struct held *held, size_t n)
+{
+	static struct zq_altstack table[4096];
+	size_t i, j, cap = h->altstack_cap < 4096 ? h->altstack_cap : 4096;
+
+	for (i = 0; i < n; i++) held[i].ss_flags = SS_DISABLE;
+	if (!h->altstack_addr || !cap
+	    || pread(mem, table, cap * sizeof *table, h->altstack_addr) != (ssize_t)(cap * sizeof *table))
+		return;
+	for (i = 0; i < n; i++)
+		for (j = 0; j < cap; j++)
+			if (table[j].tp == held[i].regs.fs_base && table[j].tid == held[i].tid
+			    && !(table[j].flags & SS_DISABLE)) {
+				held[i].ss_sp = table[j].sp;
+				held[i].ss_size = table[j].size;
+				held[i].ss_flags = 0;
+			}
+}
+
 static int record_threads(struct zq_header *h, pid_t pid, struct held *held, size_t n, int sig)
 {
 	struct zq_thread *t = ZQ_THREADS(h);
@@ -70,6 +93,7 @@ static int record_threads(struct zq_header *h, pid_t pid, struct held *held, siz
 	snprintf(path, sizeof path, "/proc/%d/mem", pid);
 	mem = open(path, O_RDWR|O_CLOEXEC);
 	if (mem < 0) return errno;
+	find_altstacks(h, mem, held, n);
 	for (i = 0; i < n && !err; i++) {
 		uint64_t frame;
 		if (guard_push_frame(mem, &held[i], sig, &frame)) {
@@ -81,6 +105,10 @@ static int record_threads(struct zq_header *h, pid_t pid, struct held *held, siz
 		t[i].tp = held[i].regs.fs_base;
 		t[i].frame = frame;
 		t[i].signo = sig;
+		if (!held[i].ss_flags) {
+			t[i].ss_sp = held[i].ss_sp;
+			t[i].ss_size = held[i].ss_size;
+		}
 		memcpy(t[i].comm, held[i].comm, sizeof t[i].comm);
 		__sync_synchronize();
 		t[i].state = ZQ_THREAD_CAPTURED;

@@ -126,7 +126,9 @@ int guard_push_frame(int mem, const struct held *h, int sig, uint64_t *frame)
 
 	memset(&k, 0, sizeof k);
 	k.uc_flags = UC_FP_XSTATE|UC_SIGCONTEXT_SS|UC_STRICT_RESTORE_SS;
-	k.ss_flags = SS_DISABLE;
+	k.ss_sp = h->ss_sp;
+	k.ss_flags = h->ss_flags;
+	k.ss_size = h->ss_size;
 	uint64_t g[23] = {
 		r.r8, r.r9, r.r10, r.r11, r.r12, r.r13, r.r14, r.r15,
 		r.rdi, r.rsi, r.rbp, r.rbx, r.rdx, r.rax, r.rcx, r.rsp, r.rip, r.eflags,

@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #define ZQ_MAGIC        0x314d494555514857ULL /* "WHQUEIM1" little-endian */
-#define ZQ_ABI_VERSION  6
+#define ZQ_ABI_VERSION  7
 
 /* The auxv entry by which the shim tells the runtime where the context
  * lives. A program started any other way has no such entry, and the
@@ -149,6 +149,18 @@ struct zq_thread {
 	                   * new tid of a resume that was cut short */
 	uint32_t pad0;
 	uint8_t  comm[16]; /* its name (PR_GET_NAME), given back at resume */
+};
+
+/* A thread's sigaltstack as it last set it, kept by the runtime in the
+ * program's memory (header altstack_addr) for the guard: a thread killed
+ * by SIGKILL cannot be asked, and no interface shows it from outside.
+ * Keyed by thread pointer and tid; tp 0 is a free entry. */
+struct zq_altstack {
+	uint64_t tp;
+	uint64_t sp;
+	uint64_t size;
+	int32_t  tid;
+	uint32_t flags;   /* ss_flags: SS_DISABLE, or 0 */
 };
 
 /* What a descriptor was, saved at a failure: one save/restore pair per
@@ -335,6 +347,9 @@ struct zq_header {
 	uint32_t map_count;       /* R: entries of the mapped-file table */
 	uint32_t map_cap;         /* S */
 	uint64_t map_off;         /* S: ZQ_MAPS_OFF */
+	uint64_t altstack_addr;   /* R: the runtime's struct zq_altstack table */
+	uint32_t altstack_cap;    /* R: its entries */
+	uint32_t pad1;            /* - */
 };
 
 #define ZQ_FLAG_SYNC 1u  /* image on a disk filesystem: msync at failure */

@@ -12,7 +12,7 @@ namespace Zhuque.Interpose.Image;
 public static class Layout
 {
     [CName("ZQ_MAGIC")] public const ulong Magic = 0x314d494555514857UL; // "WHQUEIM1" little-endian
-    [CName("ZQ_ABI_VERSION")] public const uint AbiVersion = 6;
+    [CName("ZQ_ABI_VERSION")] public const uint AbiVersion = 7;
     [CName("AT_ZHUQUE")] public const ulong AtZhuque = 0x5a51;
 
     [CName("ZQ_SHIM_BASE")] public const ulong ShimBase = 0x0000080000000000UL;
@@ -131,6 +131,18 @@ public unsafe struct ZqThread
     public int MemTid;    // mem_tid: the tid musl's memory may name besides tid (a resume cut short)
     public uint Pad0;     // pad0
     public fixed byte Comm[16]; // comm: its name (PR_GET_NAME), given back at resume
+}
+
+/// <summary>A thread's sigaltstack as it last set it, kept by the runtime in program memory for the guard.</summary>
+[CName("zq_altstack")]
+[StructLayout(LayoutKind.Sequential)]
+public struct ZqAltstack
+{
+    public ulong Tp;    // tp: its thread pointer; 0 a free entry
+    public ulong Sp;    // sp
+    public ulong Size;  // size
+    public int Tid;     // tid
+    public uint Flags;  // flags: SS_DISABLE, or 0
 }
 
 /// <summary>What a descriptor was, saved at a failure: one save/restore pair per kind.</summary>
@@ -338,4 +350,7 @@ public struct ZqHeader
     public uint MapCount;     // map_count: entries of the mapped-file table
     public uint MapCap;       // map_cap
     public ulong MapOff;      // map_off: ZQ_MAPS_OFF
+    public ulong AltstackAddr; // altstack_addr: the runtime's struct zq_altstack table (for the guard)
+    public uint AltstackCap;  // altstack_cap: its entries
+    public uint Pad1;         // pad1
 }
