@@ -31,7 +31,7 @@ int guard_hold(struct held *, pid_t pid, pid_t tid);
 int guard_push_frame(int mem, const struct held *, int sig, uint64_t *frame);
 
 /* save.c: the image, written as failure.c writes it. */
-void guard_save(int dir, pid_t pid, struct held *, size_t n, int sig);
+void guard_save(int dir, pid_t pid, struct held *, size_t n, int sig, int fault);
 
 /* The runtime inside Zhuque's libc.a, which the guard links (hidden
  * symbols of a static archive link fine): its descriptor save runs here,

@@ -51,6 +51,14 @@ static void catch_forwarded(void)
  * --end-on-signal; the program's own faults and other signals end it. */
 static int end_on_signal;
 
+/* The program's own faults: it stays faulted (the launcher says so), and
+ * the guard records every thread's registers for zhuque inspect. */
+static int faults(int sig)
+{
+	return sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE
+		|| sig == SIGABRT || sig == SIGSYS || sig == SIGTRAP;
+}
+
 static int saves(int sig)
 {
 	if (sig == SIGKILL) return 1;
@@ -119,7 +127,7 @@ static void at_exit(int dir, pid_t pid, pid_t tid)
 	size_t i;
 
 	ptrace(PTRACE_GETEVENTMSG, tid, 0, &msg);
-	if (!saves(msg & 0x7f) || (msg & 0xff00)) {
+	if (!(saves(msg & 0x7f) || faults(msg & 0x7f)) || (msg & 0xff00)) {
 		pass(tid);
 		return;
 	}
@@ -141,7 +149,7 @@ static void at_exit(int dir, pid_t pid, pid_t tid)
 	}
 	nheld++;
 	if (!all_held(pid)) return;
-	if (dying > 0) guard_save(dir, pid, held, nheld, dying);
+	if (dying > 0) guard_save(dir, pid, held, nheld, dying, faults(dying));
 	for (i = 0; i < nheld; i++) ptrace(PTRACE_CONT, held[i].tid, 0, 0);
 	nheld = 0;
 }

@@ -219,7 +219,7 @@ static void sync_image(struct zq_header *h)
 	h->sync_ns = now(CLOCK_MONOTONIC) - t0;
 }
 
-void guard_save(int dir, pid_t pid, struct held *held, size_t n, int sig)
+void guard_save(int dir, pid_t pid, struct held *held, size_t n, int sig, int fault)
 {
 	uint64_t t0 = now(CLOCK_MONOTONIC);
 	struct zq_header *h = map_context(dir);
@@ -233,6 +233,12 @@ void guard_save(int dir, pid_t pid, struct held *held, size_t n, int sig)
 	if (h->state != ZQ_STATE_RUNNING) return;
 	/* A thread held the runtime's lock, or a SIGPWR capture or a resume
 	 * was half way: the tables may be half changed. */
+	if (fault) {
+		/* Only where each thread was: the launcher marks it faulted. */
+		if (!h->lock && !h->thread_count && !make_room(dir, n))
+			record_threads(h, pid, held, n, sig);
+		return;
+	}
 	if (h->lock || h->thread_count) {
 		lose(h, ZQ_LOST_RUNTIME, 0);
 		h->state = ZQ_STATE_LOST;
