@@ -40,7 +40,9 @@ public static class InspectReportBuilder
             saved ? context!.LastSaved?.UtcDateTime : null,
             saved ? context!.Header.SaveNs : null,
             saved ? context!.Header.SyncNs : null,
-            context?.State == ZqState.Saved ? ThreadReports.Build(dir, context, program, manifest?.ProgramSha256) : null,
+            // A fault's threads are there when the guard recorded them (memory is kept).
+            context?.State == ZqState.Saved || context is { State: ZqState.Faulted, Header.ThreadCount: > 0 }
+                ? ThreadReports.Build(dir, context, program, manifest?.ProgramSha256) : null,
             holdsFailure ? DescriptorReports.Build(context!) : null,
             handlers?.Handlers,
             handlers?.Unknown,
