@@ -29,6 +29,7 @@ struct held {
 /* thread.c: what a thread was at its exit stop, and its signal frame. */
 int guard_hold(struct held *, pid_t pid, pid_t tid);
 int guard_push_frame(int mem, const struct held *, int sig, uint64_t *frame);
+uint64_t guard_frame_low(const struct held *);
 
 /* save.c: the image, written as failure.c writes it. */
 void guard_save(int dir, pid_t pid, struct held *, size_t n, int sig, int fault);
@@ -38,5 +39,6 @@ void guard_save(int dir, pid_t pid, struct held *, size_t n, int sig, int fault)
  * on duplicates of the dead program's descriptors. */
 extern struct zq_header *__zq_ctx;
 int __zq_save_fds(void);
+extern const unsigned char __zq_unmapself_tail[], __zq_unmapself_end[];
 
 #endif

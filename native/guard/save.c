@@ -83,6 +83,36 @@ static void find_altstacks(struct zq_header *h, int mem, struct held *held, size
 			}
 }
 
+/* A thread in the runtime's exit tail has given its stack back and
+ * released the lock: the range may already be another thread's memory,
+ * and a frame written there would corrupt it. The guard carries the same
+ * runtime, so the tail's bytes around rip tell. */
+static int in_exit_tail(int mem, const struct held *h)
+{
+	size_t len = __zq_unmapself_end - __zq_unmapself_tail, i;
+	unsigned char code[512];
+	uint64_t rip = h->regs.rip;
+
+	if (len > sizeof code / 2 || rip < len) return 0;
+	if (pread(mem, code, 2 * len, rip - len) != (ssize_t)(2 * len)) return 0;
+	for (i = 1; i <= len; i++)
+		if (!memcmp(code + i, __zq_unmapself_tail, len)) return 1;
+	return 0;
+}
+
+/* The frame must land in image memory the program may write: a stack
+ * given back (or never in the table) would take the frame nowhere. */
+static int frame_fits(struct zq_header *h, uint64_t lo, uint64_t hi)
+{
+	struct zq_region *r = ZQ_REGIONS(h);
+	uint32_t i;
+
+	for (i = 0; i < h->region_count; i++)
+		if (r[i].start <= lo && hi <= r[i].end)
+			return (r[i].prot & PROT_WRITE) && r[i].file != ZQ_FILE_PROGRAM;
+	return 0;
+}
+
 static int record_threads(struct zq_header *h, pid_t pid, struct held *held, size_t n, int sig)
 {
 	struct zq_thread *t = ZQ_THREADS(h);
@@ -94,8 +124,17 @@ static int record_threads(struct zq_header *h, pid_t pid, struct held *held, siz
 	mem = open(path, O_RDWR|O_CLOEXEC);
 	if (mem < 0) return errno;
 	find_altstacks(h, mem, held, n);
+	for (i = 0; i < n; i++)
+		if (in_exit_tail(mem, &held[i])) {
+			close(mem);
+			return -1;
+		}
 	for (i = 0; i < n && !err; i++) {
 		uint64_t frame;
+		if (!frame_fits(h, guard_frame_low(&held[i]), held[i].regs.rsp)) {
+			err = EFAULT;
+			break;
+		}
 		if (guard_push_frame(mem, &held[i], sig, &frame)) {
 			err = errno ? errno : EIO;
 			break;
@@ -234,8 +273,9 @@ void guard_save(int dir, pid_t pid, struct held *held, size_t n, int sig, int fa
 	/* A thread held the runtime's lock, or a SIGPWR capture or a resume
 	 * was half way: the tables may be half changed. */
 	if (fault) {
-		/* Only where each thread was: the launcher marks it faulted. */
-		if (!h->lock && !h->thread_count && !make_room(dir, n))
+		/* Only where each thread was, for inspect (the lock does not
+		 * matter: it is never resumed): the launcher marks it faulted. */
+		if (!h->thread_count && !make_room(dir, n))
 			record_threads(h, pid, held, n, sig);
 		return;
 	}
@@ -245,7 +285,7 @@ void guard_save(int dir, pid_t pid, struct held *held, size_t n, int sig, int fa
 		return;
 	}
 	if ((err = make_room(dir, n)) || (err = record_threads(h, pid, held, n, sig))) {
-		lose(h, ZQ_LOST_GUARD, err);
+		lose(h, err < 0 ? ZQ_LOST_RUNTIME : ZQ_LOST_GUARD, err < 0 ? 0 : err);
 		h->state = ZQ_STATE_LOST;
 		return;
 	}

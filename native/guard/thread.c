@@ -106,12 +106,27 @@ static size_t frame_xstate(unsigned char *fp, const struct held *h)
 	return h->xlen + 4;
 }
 
+/* Where the frame goes: below the red zone, the xsave area 64-byte
+ * aligned, the rest 16-byte aligned less the return address, as the
+ * kernel places it. */
+static uint64_t frame_at(const struct held *h, uint64_t *fpaddr)
+{
+	*fpaddr = (h->regs.rsp - 128 - (h->xlen + 4)) & -64UL;
+	return ((*fpaddr - sizeof(struct kframe)) & -16UL) - 8;
+}
+
+uint64_t guard_frame_low(const struct held *h)
+{
+	uint64_t fp;
+	return frame_at(h, &fp);
+}
+
 int guard_push_frame(int mem, const struct held *h, int sig, uint64_t *frame)
 {
 	struct user_regs_struct r = h->regs;
 	static unsigned char fp[sizeof h->xstate + 64];
 	struct kframe k;
-	uint64_t sp, fpaddr, at;
+	uint64_t fpaddr, at;
 	size_t fplen;
 
 	if (h->xlen < 576 || h->xlen + 4 > sizeof fp) {
@@ -120,9 +135,7 @@ int guard_push_frame(int mem, const struct held *h, int sig, uint64_t *frame)
 	}
 	finish_syscall(&r);
 	fplen = frame_xstate(fp, h);
-	sp = r.rsp - 128;
-	fpaddr = (sp - fplen) & -64UL;
-	at = ((fpaddr - sizeof k) & -16UL) - 8;
+	at = frame_at(h, &fpaddr);
 
 	memset(&k, 0, sizeof k);
 	k.uc_flags = UC_FP_XSTATE|UC_SIGCONTEXT_SS|UC_STRICT_RESTORE_SS;
