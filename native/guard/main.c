@@ -143,6 +143,8 @@ static void at_exit(int dir, pid_t pid, pid_t tid)
 	if (guard_hold(&held[nheld], pid, tid)) {
 		/* A thread that cannot be read (gone already): the save would be
 		 * wrong without it, so none is made. */
+		dprintf(2, "zhuque-guard: thread %d could not be read at its exit (%s); the death is not saved\n",
+			tid, strerror(errno));
 		dying = -1;
 		pass(tid);
 		return;
@@ -199,7 +201,7 @@ static int trace(int dir, pid_t pid)
 
 int main(int argc, char **argv)
 {
-	int gate[2], dir, i = 1;
+	int gate[2], dir, i = 1, st;
 	pid_t pid;
 
 	if (i < argc && !strcmp(argv[i], "--end-on-signal")) end_on_signal = 1, i++;
@@ -233,5 +235,9 @@ int main(int argc, char **argv)
 	child = pid;
 	catch_forwarded();
 	close(gate[1]);
-	end_as(trace(dir, pid));
+	st = trace(dir, pid);
+	/* Every thread is gone, and with it the kernel's last stores into
+	 * the program's memory. */
+	guard_restore_words();
+	end_as(st);
 }

@@ -258,6 +258,53 @@ static void sync_image(struct zq_header *h)
 	h->sync_ns = now(CLOCK_MONOTONIC) - t0;
 }
 
+/* musl's threads exit through clear_child_tid = &__thread_list_lock: as
+ * each killed thread finishes dying, after the save, the kernel stores 0
+ * there (mm_release), in image memory. A thread that held the lock at the
+ * kill (in pthread_create or pthread_exit) would wake up without it, and
+ * another thread take it too. So the word is kept as saved and written
+ * back once the process is gone (guard_restore_words): only when it names
+ * a saved thread; a thread that was exiting on its own gives it back. */
+static volatile int32_t *tl_word;
+static int32_t tl_saved;
+
+extern void __zq_file_path(char *, uint32_t);
+
+static void keep_thread_list_lock(int dir, struct zq_header *h, struct held *held, size_t n)
+{
+	struct zq_region *r = ZQ_REGIONS(h);
+	uint64_t a = h->tl_lock, page = a & -4096UL;
+	char name[64];
+	uint32_t i;
+	size_t j;
+	char *p;
+	int fd;
+
+	for (i = 0; i < h->region_count && !(r[i].start <= a && a < r[i].end); i++);
+	if (!a || i == h->region_count || r[i].file == ZQ_FILE_PROGRAM || r[i].file >= ZQ_FILE_COUNT) return;
+	__zq_file_path(name, r[i].file);
+	fd = openat(dir, name, O_RDWR|O_CLOEXEC|O_NOFOLLOW);
+	if (fd < 0) return;
+	p = mmap(0, 4096, PROT_READ|PROT_WRITE, MAP_SHARED, fd, r[i].offset + (page - r[i].start));
+	close(fd);
+	if (p == MAP_FAILED) return;
+	tl_saved = *(volatile int32_t *)(p + (a - page));
+	for (j = 0; j < n; j++)
+		if (tl_saved && held[j].tid == tl_saved) {
+			tl_word = (volatile int32_t *)(p + (a - page));
+			return;
+		}
+	munmap(p, 4096);
+}
+
+void guard_restore_words(void)
+{
+	if (tl_word) {
+		*tl_word = tl_saved;
+		msync((void *)((uintptr_t)tl_word & -4096UL), 4096, MS_SYNC);
+	}
+}
+
 void guard_save(int dir, pid_t pid, struct held *held, size_t n, int sig, int fault)
 {
 	uint64_t t0 = now(CLOCK_MONOTONIC);
@@ -266,7 +313,13 @@ void guard_save(int dir, pid_t pid, struct held *held, size_t n, int sig, int fa
 	char path[32];
 	int err, nfd;
 
-	if (!h || h->magic != ZQ_MAGIC || h->abi_version != ZQ_ABI_VERSION) return;
+	/* Not yet written: the shim was killed before the program started. */
+	if (h && !h->magic) return;
+	if (!h || h->magic != ZQ_MAGIC || h->abi_version != ZQ_ABI_VERSION) {
+		dprintf(2, "zhuque-guard: the image's context cannot be mapped (%s); the death is not saved\n",
+			h ? "another layout" : strerror(errno));
+		return;
+	}
 	/* Saved already (a SIGPWR capture, or a resume that had not yet let
 	 * the program run), or never running: nothing of this death to keep. */
 	if (h->state != ZQ_STATE_RUNNING) return;
@@ -289,6 +342,7 @@ void guard_save(int dir, pid_t pid, struct held *held, size_t n, int sig, int fa
 		h->state = ZQ_STATE_LOST;
 		return;
 	}
+	keep_thread_list_lock(dir, h, held, n);
 	snprintf(path, sizeof path, "/proc/%d/fd", pid);
 	nfd = numbers(path, fds, sizeof fds / sizeof *fds);
 	if (nfd < 0 || (err = take_descriptors(pid, fds, nfd))) {

@@ -87,6 +87,18 @@ public static class ExitRecorder
                 manifest.Append(new HistoryEntry(now, HistoryEvents.Exit, pid, status.ExitCode, detail)));
         }
 
+        if (status.Signaled && start.SavedFailures is null && context is null or { State: ZqState.New })
+        {
+            // Killed while the shim was still loading it (the context not yet
+            // written, or new): nothing ran, nothing is lost, and the next run
+            // starts afresh (state new needs no --fresh).
+            var code = Code(status);
+            log.Warning("{Program} was killed by {Signal} before it started; run it again to start afresh",
+                manifest.Program, Signals.Name(status.Signal));
+            return new RunResult(code, manifest.Append(new HistoryEntry(now, HistoryEvents.Lost, pid, code,
+                $"{Describe(status)} before the program started")));
+        }
+
         if (status.Signaled)
         {
             var faulted = Signals.IsFault(status.Signal);

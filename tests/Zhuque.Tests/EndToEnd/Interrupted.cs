@@ -38,6 +38,16 @@ public sealed class Interrupter(string stateHome, string image, int? killWith = 
             var (code, o, e) = Step(cmd, first ? null : stdinOnResume, keepStdinOpen: first && stdinOnResume is not null, stepTimeoutMs, killAfter);
             stdout.Append(o);
             stderr.Append(e);
+            // A kill during a resume, before the program ran again, leaves the
+            // image as saved (the resume returns 128+N): resume it again.
+            if (killWith is { } sig && !first && code == 128 + sig && StillSaved())
+            {
+                cmd = ["resume"];
+                killAfter = null;
+                cmd.AddRange(FailAfter(delay, ref killAfter));
+                cmd.Add(image);
+                continue;
+            }
             if (code != 158)
                 return new InterruptedRun(code, failures, stdout.ToString(), stderr.ToString());
             failures++;
@@ -46,6 +56,12 @@ public sealed class Interrupter(string stateHome, string image, int? killWith = 
             cmd.AddRange(FailAfter(delay, ref killAfter));
             cmd.Add(image);
         }
+    }
+
+    bool StillSaved()
+    {
+        using var h = File.OpenHandle(Path.Combine(image, "context"));
+        return Zhuque.Interpose.Image.ContextReader.Read(h).State == Zhuque.Interpose.Image.ZqState.Saved;
     }
 
     IEnumerable<string> FailAfter(IEnumerator<double> delay, ref double? killAfter)
