@@ -33,7 +33,9 @@ uint64_t guard_frame_low(const struct held *);
 
 /* save.c: the image, written as failure.c writes it. */
 void guard_save(int dir, pid_t pid, struct held *, size_t n, int sig, int fault);
-void guard_restore_words(void);
+
+/* Set when the guard started a resume (`zhuque-shim resume ...`). */
+extern int guard_resuming;
 
 /* The runtime inside Zhuque's libc.a, which the guard links (hidden
  * symbols of a static archive link fine): its descriptor save runs here,

@@ -156,6 +156,27 @@ static void at_exit(int dir, pid_t pid, pid_t tid)
 	nheld = 0;
 }
 
+/* Killed or ended (a zombie), or with SIGKILL pending. */
+static int dying_already(pid_t pid)
+{
+	char path[32], text[2048], *s;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof path, "/proc/%d/status", pid);
+	if ((fd = open(path, O_RDONLY|O_CLOEXEC)) < 0) return 1;
+	n = read(fd, text, sizeof text - 1);
+	close(fd);
+	text[n > 0 ? n : 0] = 0;
+	if ((s = strstr(text, "\nState:"))) {
+		for (s += 7; *s == ' ' || *s == '\t'; s++);
+		if (*s == 'Z' || *s == 'X') return 1;
+	}
+	if ((s = strstr(text, "\nShdPnd:")) && (strtoull(s + 8, 0, 16) >> (SIGKILL - 1) & 1)) return 1;
+	if ((s = strstr(text, "\nSigPnd:")) && (strtoull(s + 8, 0, 16) >> (SIGKILL - 1) & 1)) return 1;
+	return 0;
+}
+
 static _Noreturn void end_as(int status)
 {
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
@@ -201,7 +222,7 @@ static int trace(int dir, pid_t pid)
 
 int main(int argc, char **argv)
 {
-	int gate[2], dir, i = 1, st;
+	int gate[2], dir, i = 1;
 	pid_t pid;
 
 	if (i < argc && !strcmp(argv[i], "--end-on-signal")) end_on_signal = 1, i++;
@@ -210,6 +231,7 @@ int main(int argc, char **argv)
 		return GUARD_USAGE;
 	}
 	dir = atoi(argv[i++]);
+	guard_resuming = argc - i > 1 && !strcmp(argv[i + 1], "resume");
 	signal(SIGPIPE, SIG_IGN);
 	if (pipe2(gate, O_CLOEXEC)) {
 		dprintf(2, "zhuque-guard: pipe: %s\n", strerror(errno));
@@ -226,18 +248,21 @@ int main(int argc, char **argv)
 	}
 	close(gate[0]);
 	if (ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_TRACEEXIT|PTRACE_O_TRACECLONE|PTRACE_O_EXITKILL)) {
-		/* Never an untraced program: its death could not be saved. */
-		dprintf(2, "zhuque-guard: cannot trace the program (%s); it is not started\n", strerror(errno));
+		int err = errno, st = 0;
+		/* Never an untraced program: its death could not be saved. A
+		 * child killed before it could be seized (nothing of it ran)
+		 * ends as it died. */
+		if (dying_already(pid)) {
+			waitpid(pid, &st, 0);
+			end_as(st);
+		}
 		kill(pid, SIGKILL);
-		waitpid(pid, 0, 0);
+		waitpid(pid, &st, 0);
+		dprintf(2, "zhuque-guard: cannot trace the program (%s); it is not started\n", strerror(err));
 		return GUARD_USAGE;
 	}
 	child = pid;
 	catch_forwarded();
 	close(gate[1]);
-	st = trace(dir, pid);
-	/* Every thread is gone, and with it the kernel's last stores into
-	 * the program's memory. */
-	guard_restore_words();
-	end_as(st);
+	end_as(trace(dir, pid));
 }

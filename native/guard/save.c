@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
+int guard_resuming;
+
 static uint64_t now(int clock)
 {
 	struct timespec ts;
@@ -113,6 +115,26 @@ static int frame_fits(struct zq_header *h, uint64_t lo, uint64_t hi)
 	return 0;
 }
 
+/* musl's thread list lock (__thread_list_lock, named by the header's
+ * tl_lock) held by a saved thread: it was in pthread_create or
+ * pthread_exit, which a SIGPWR never interrupts (both block every
+ * signal). Such a save is not safe: the lock word holds a tid, which the
+ * resume rewrites, and a thread waiting for it to change (pthread_join's
+ * __tl_sync) would take the rewrite for the release and free a stack
+ * still in use; and as each killed thread finishes dying the kernel
+ * stores 0 there (its clear_child_tid), after the save. A lock held by a
+ * thread that was exiting on its own is released by that exit. */
+static int thread_list_held(int mem, struct zq_header *h, struct held *held, size_t n)
+{
+	int32_t v = 0;
+	size_t i;
+
+	if (!h->tl_lock || pread(mem, &v, sizeof v, h->tl_lock) != sizeof v || !v) return 0;
+	for (i = 0; i < n; i++)
+		if (held[i].tid == v) return 1;
+	return 0;
+}
+
 static int record_threads(struct zq_header *h, pid_t pid, struct held *held, size_t n, int sig)
 {
 	struct zq_thread *t = ZQ_THREADS(h);
@@ -125,14 +147,14 @@ static int record_threads(struct zq_header *h, pid_t pid, struct held *held, siz
 	if (mem < 0) return errno;
 	find_altstacks(h, mem, held, n);
 	for (i = 0; i < n; i++)
-		if (in_exit_tail(mem, &held[i])) {
+		if (in_exit_tail(mem, &held[i]) || (!i && thread_list_held(mem, h, held, n))) {
 			close(mem);
 			return -1;
 		}
 	for (i = 0; i < n && !err; i++) {
 		uint64_t frame;
 		if (!frame_fits(h, guard_frame_low(&held[i]), held[i].regs.rsp)) {
-			err = EFAULT;
+			err = -1; /* on a stack that is not image memory: the shim's, or one given back */
 			break;
 		}
 		if (guard_push_frame(mem, &held[i], sig, &frame)) {
@@ -258,53 +280,6 @@ static void sync_image(struct zq_header *h)
 	h->sync_ns = now(CLOCK_MONOTONIC) - t0;
 }
 
-/* musl's threads exit through clear_child_tid = &__thread_list_lock: as
- * each killed thread finishes dying, after the save, the kernel stores 0
- * there (mm_release), in image memory. A thread that held the lock at the
- * kill (in pthread_create or pthread_exit) would wake up without it, and
- * another thread take it too. So the word is kept as saved and written
- * back once the process is gone (guard_restore_words): only when it names
- * a saved thread; a thread that was exiting on its own gives it back. */
-static volatile int32_t *tl_word;
-static int32_t tl_saved;
-
-extern void __zq_file_path(char *, uint32_t);
-
-static void keep_thread_list_lock(int dir, struct zq_header *h, struct held *held, size_t n)
-{
-	struct zq_region *r = ZQ_REGIONS(h);
-	uint64_t a = h->tl_lock, page = a & -4096UL;
-	char name[64];
-	uint32_t i;
-	size_t j;
-	char *p;
-	int fd;
-
-	for (i = 0; i < h->region_count && !(r[i].start <= a && a < r[i].end); i++);
-	if (!a || i == h->region_count || r[i].file == ZQ_FILE_PROGRAM || r[i].file >= ZQ_FILE_COUNT) return;
-	__zq_file_path(name, r[i].file);
-	fd = openat(dir, name, O_RDWR|O_CLOEXEC|O_NOFOLLOW);
-	if (fd < 0) return;
-	p = mmap(0, 4096, PROT_READ|PROT_WRITE, MAP_SHARED, fd, r[i].offset + (page - r[i].start));
-	close(fd);
-	if (p == MAP_FAILED) return;
-	tl_saved = *(volatile int32_t *)(p + (a - page));
-	for (j = 0; j < n; j++)
-		if (tl_saved && held[j].tid == tl_saved) {
-			tl_word = (volatile int32_t *)(p + (a - page));
-			return;
-		}
-	munmap(p, 4096);
-}
-
-void guard_restore_words(void)
-{
-	if (tl_word) {
-		*tl_word = tl_saved;
-		msync((void *)((uintptr_t)tl_word & -4096UL), 4096, MS_SYNC);
-	}
-}
-
 void guard_save(int dir, pid_t pid, struct held *held, size_t n, int sig, int fault)
 {
 	uint64_t t0 = now(CLOCK_MONOTONIC);
@@ -332,7 +307,10 @@ void guard_save(int dir, pid_t pid, struct held *held, size_t n, int sig, int fa
 			record_threads(h, pid, held, n, sig);
 		return;
 	}
-	if (h->lock || h->thread_count) {
+	/* A resume marks the image running before it lets its threads go
+	 * (resume_go): until then every thread is inside the runtime's
+	 * barrier, which a second resume could not take up again. */
+	if (h->lock || h->thread_count || (guard_resuming && !h->resume_go)) {
 		lose(h, ZQ_LOST_RUNTIME, 0);
 		h->state = ZQ_STATE_LOST;
 		return;
@@ -342,7 +320,6 @@ void guard_save(int dir, pid_t pid, struct held *held, size_t n, int sig, int fa
 		h->state = ZQ_STATE_LOST;
 		return;
 	}
-	keep_thread_list_lock(dir, h, held, n);
 	snprintf(path, sizeof path, "/proc/%d/fd", pid);
 	nfd = numbers(path, fds, sizeof fds / sizeof *fds);
 	if (nfd < 0 || (err = take_descriptors(pid, fds, nfd))) {

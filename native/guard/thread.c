@@ -71,12 +71,31 @@ struct kframe {
 #define XSTATE_MAGIC1 0x46505853u
 #define XSTATE_MAGIC2 0x46505845u
 
+/* Calls that return EINTR only because a fatal signal is pending: the
+ * kernel lets a kill end clone and fork half way ("Let kill terminate
+ * clone/fork in the middle") and takes the mmap lock killably. No handler
+ * could ever see that EINTR; the program must not either. */
+static int killed_midway(long nr)
+{
+	switch (nr) {
+	case 56: case 57: case 58: case 435:   /* clone, fork, vfork, clone3 */
+	case 9: case 10: case 11: case 25: case 28: /* mmap, mprotect, munmap, mremap, madvise */
+		return 1;
+	}
+	return 0;
+}
+
 /* A thread stopped in a system call shows the kernel's restart codes in
  * rax: finish them as signal delivery does for a handler with SA_RESTART
  * (the resume is such a handler's return). */
 static void finish_syscall(struct user_regs_struct *r)
 {
 	if ((long)r->orig_rax < 0) return;
+	if ((long)r->rax == -EINTR && killed_midway(r->orig_rax)) {
+		r->rax = r->orig_rax;
+		r->rip -= 2;
+		return;
+	}
 	switch ((long)r->rax) {
 	case -512: /* ERESTARTSYS */
 	case -513: /* ERESTARTNOINTR */
