@@ -65,7 +65,8 @@ public sealed class KillTests(CPrograms programs) : IClassFixture<CPrograms>, ID
                 continue;
             if (r.ExitCode == 137 && r.Stderr.Contains("before it started", StringComparison.Ordinal))
                 continue;
-            Assert.True(r.ExitCode == 0 && r.Stdout.EndsWith("PASS\n", StringComparison.Ordinal), r.ToString());
+            Assert.True(r.ExitCode == 0 && r.Stdout.EndsWith("PASS\n", StringComparison.Ordinal),
+                $"{r}\nzhuque.log: {Log($"churn{run}")}\ninspect: {ZhuqueCli.Run(_tmp["state"], "inspect", _tmp[$"churn{run}"]).Stdout}");
         }
     }
 
