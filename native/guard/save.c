@@ -307,6 +307,13 @@ void guard_save(int dir, pid_t pid, struct held *held, size_t n, int sig, int fa
 			record_threads(h, pid, held, n, sig);
 		return;
 	}
+	/* Killed in libc's start, before the runtime could take a failure
+	 * (it records its resume entry then): nothing of the program ran, and
+	 * a SIGPWR would have waited; the next run starts afresh. */
+	if (!h->resume_entry) {
+		h->state = ZQ_STATE_NEW;
+		return;
+	}
 	/* A resume marks the image running before it lets its threads go
 	 * (resume_go): until then every thread is inside the runtime's
 	 * barrier, which a second resume could not take up again. */

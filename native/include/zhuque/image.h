@@ -72,6 +72,11 @@
  *   RUNNING -> EXITED    runtime, at exit (exit_status first); launcher,
  *                        the same, when the process exited without it
  *   RUNNING -> FAULTED   launcher, the process died of a fault signal
+ *   RUNNING -> SAVED     guard (native/guard), a death by signal saved
+ *                        from outside, checksum last
+ *   RUNNING -> LOST      guard, a death it must not save (lost_reason)
+ *   RUNNING -> NEW       guard, a death in libc's start, before the
+ *                        runtime could take a failure: nothing ran
  * A resume cut short leaves SAVED: the shim never writes the state then. */
 enum zq_state {
 	ZQ_STATE_NEW     = 0, /* being created by the shim */
