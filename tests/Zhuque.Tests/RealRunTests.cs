@@ -93,5 +93,25 @@ public sealed class RealRunTests(Programs programs) : IClassFixture<Programs>, I
             Assert.Equal(3, Zhuque("run", "--image", _tmp["img"], "--", programs.Static, "pause", "3").ExitCode);
     }
 
+    /// <summary>
+    /// The guard killed: PTRACE_O_EXITKILL kills the program with it, never
+    /// left running untraced, and the image reads lost, not saved.
+    /// </summary>
+    [Fact]
+    public void AKilledGuardTakesTheProgramWithItAndTheImageIsLost()
+    {
+        var env = new Dictionary<string, string> { ["XDG_STATE_HOME"] = _tmp["state"] };
+        using var run = new LineProcess(Repo.Zhuque, ["run", "--image", _tmp["img"], "--", programs.Static, "pause"], env);
+        Assert.Equal("ready", run.ReadLine());
+        var children = Directory.GetDirectories($"/proc/{run.Pid}/task")
+            .SelectMany(t => File.ReadAllText(Path.Combine(t, "children")).Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToArray();
+        Assert.Single(children);
+        var program = File.ReadAllText($"/proc/{children[0]}/task/{children[0]}/children").Trim();
+        Proc.Check("kill", "-KILL", children[0]);
+        Assert.Equal(128 + 9, run.WaitForExit());
+        Assert.Equal(ZqState.Lost, State());
+        Assert.False(Directory.Exists($"/proc/{program}") && File.ReadAllText($"/proc/{program}/status").Contains("\nState:\tS", StringComparison.Ordinal));
+    }
+
     public void Dispose() => _tmp.Dispose();
 }
