@@ -11,7 +11,7 @@ SHIM    := $(wildcard native/shim/*.c native/shim/*.h native/shim/*.s native/inc
 # the CLI look stale after every dotnet build or test.
 DOTNET  := $(shell find src \( -name obj -o -name bin \) -prune -o \( -name '*.cs' -o -name '*.csproj' \) -print) Directory.Build.props
 
-.PHONY: all setup musl shim cli test demo bench clean
+.PHONY: all setup musl shim guard cli test demo bench clean
 all: musl shim cli $(B)/bin/zhuque-cc $(B)/bin/musl-native-cc
 
 setup: $(B)/.setup
@@ -63,12 +63,24 @@ $(B)/bin/zhuque-shim: $(SHIM)
 		-Wl,--build-id=none -Wl,--no-relax native/shim/*.c native/shim/*.s -o $@
 shim: $(B)/bin/zhuque-shim
 
-$(B)/lib/zhuque/zhuque: $(DOTNET) $(B)/bin/zhuque-shim $(B)/musl/lib/libc.so
+# The guard (native/guard): an ordinary static program linked with
+# Zhuque's libc.a, whose runtime stays dormant in it (no AT_ZHUQUE); the
+# guard calls the runtime's descriptor save on the dead program's
+# descriptors. Rebuilt with libc.a, whose runtime it carries.
+GUARD := $(wildcard native/guard/*.c native/guard/*.h native/include/zhuque/*.h)
+$(B)/bin/zhuque-guard: $(GUARD) $(B)/musl/lib/libc.a $(B)/bin/zhuque-cc
+	@echo "build: zhuque-guard" >&2
+	$(B)/bin/zhuque-cc -O2 -Wall -Wextra -Werror -Inative/include native/guard/*.c -o $@
+guard: $(B)/bin/zhuque-guard
+
+$(B)/lib/zhuque/zhuque: $(DOTNET) $(B)/bin/zhuque-shim $(B)/bin/zhuque-guard $(B)/musl/lib/libc.so
 	@echo "build: zhuque CLI" >&2
 	dotnet publish src/Launcher/Launcher.csproj -c Release -p:PublishAot=true -o $(B)/lib/zhuque --nologo -v quiet
 	# A rename, not a copy over it: a running shim keeps its old file.
 	cp $(B)/bin/zhuque-shim $(B)/lib/zhuque/zhuque-shim.new
 	mv -f $(B)/lib/zhuque/zhuque-shim.new $(B)/lib/zhuque/zhuque-shim
+	cp $(B)/bin/zhuque-guard $(B)/lib/zhuque/zhuque-guard.new
+	mv -f $(B)/lib/zhuque/zhuque-guard.new $(B)/lib/zhuque/zhuque-guard
 	# The dynamic linker of musl-gcc programs, which the shim finds in
 	# musl/ beside it; not beside the CLI, whose P/Invoke of "libc" would
 	# load it. Replaced only when it changed: a saved image names it by

@@ -172,6 +172,7 @@ _Noreturn void __zq_resume_thread(struct zq_thread *t)
 	if (t->ss_sp) {
 		stack_t ss = { (void *)t->ss_sp, t->ss_flags, t->ss_size };
 		__syscall(SYS_sigaltstack, &ss, 0);
+		__zq_record_altstack(&ss); /* under the new tid, for the guard */
 	}
 	if (tid == __syscall(SYS_getpid)) lead(h, threads);
 	else follow(h);

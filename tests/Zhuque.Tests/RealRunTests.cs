@@ -51,5 +51,67 @@ public sealed class RealRunTests(Programs programs) : IClassFixture<Programs>, I
         Assert.Equal(7, Zhuque("run", "--fresh", "--image", _tmp["img"], "--", programs.Static).ExitCode);
     }
 
+    [Fact]
+    public void ACrashKeepsEveryThreadsRegistersForInspect()
+    {
+        Assert.Equal(139, Zhuque("run", "--image", _tmp["img"], "--", programs.Static, "segv").ExitCode);
+        var inspect = Zhuque("inspect", _tmp["img"]);
+        Assert.Contains("state:     faulted", inspect.Stdout);
+        Assert.Contains("threads:   1", inspect.Stdout);
+        Assert.Matches(@"captured, stopped by SIGSEGV[^\n]*\n\s+in main\+", inspect.Stdout);
+    }
+
+    /// <summary>The guard saves a SIGKILL, even one the program sends itself; the resume goes on after it.</summary>
+    [Fact]
+    public void ASigkillIsSavedAndResumes()
+    {
+        var r = Zhuque("run", "--image", _tmp["img"], "--", programs.Static, "kill9", "5");
+        Assert.True(r.ExitCode == 158, r.ToString());
+        Assert.Equal(ZqState.Saved, State());
+        Assert.Contains("then killed by SIGKILL", File.ReadAllText(Path.Combine(_tmp["img"], "manifest.json")));
+        Assert.Equal(5, Zhuque("resume", _tmp["img"]).ExitCode);
+    }
+
+    /// <summary>
+    /// SIGTERM sent to zhuque (a service manager's stop) reaches the program
+    /// through the launcher and the guard; unhandled, it is saved like a
+    /// SIGKILL, and the next run resumes. --end-on-signal makes it an end.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AnUnhandledSigtermIsSavedUnlessEndOnSignal(bool end)
+    {
+        var env = new Dictionary<string, string> { ["XDG_STATE_HOME"] = _tmp["state"] };
+        string[] args = ["run", "--image", _tmp["img"], .. (end ? (string[])["--end-on-signal"] : []), "--", programs.Static, "pause", "3"];
+        using var run = new LineProcess(Repo.Zhuque, args, env);
+        Assert.Equal("ready", run.ReadLine());
+        Proc.Check("kill", "-TERM", run.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(end ? 128 + 15 : 158, run.WaitForExit());
+        Assert.Equal(end ? ZqState.Lost : ZqState.Saved, State());
+        if (!end)
+            Assert.Equal(3, Zhuque("run", "--image", _tmp["img"], "--", programs.Static, "pause", "3").ExitCode);
+    }
+
+    /// <summary>
+    /// The guard killed: PTRACE_O_EXITKILL kills the program with it, never
+    /// left running untraced, and the image reads lost, not saved.
+    /// </summary>
+    [Fact]
+    public void AKilledGuardTakesTheProgramWithItAndTheImageIsLost()
+    {
+        var env = new Dictionary<string, string> { ["XDG_STATE_HOME"] = _tmp["state"] };
+        using var run = new LineProcess(Repo.Zhuque, ["run", "--image", _tmp["img"], "--", programs.Static, "pause"], env);
+        Assert.Equal("ready", run.ReadLine());
+        var children = Directory.GetDirectories($"/proc/{run.Pid}/task")
+            .SelectMany(t => File.ReadAllText(Path.Combine(t, "children")).Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToArray();
+        Assert.Single(children);
+        var program = File.ReadAllText($"/proc/{children[0]}/task/{children[0]}/children").Trim();
+        Proc.Check("kill", "-KILL", children[0]);
+        Assert.Equal(128 + 9, run.WaitForExit());
+        Assert.Equal(ZqState.Lost, State());
+        Assert.False(Directory.Exists($"/proc/{program}") && File.ReadAllText($"/proc/{program}/status").Contains("\nState:\tS", StringComparison.Ordinal));
+    }
+
     public void Dispose() => _tmp.Dispose();
 }

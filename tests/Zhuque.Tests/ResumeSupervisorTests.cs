@@ -1,6 +1,6 @@
 using Zhuque.Interpose.Image;
 using Zhuque.Launcher.Resume;
-using Zhuque.Launcher.Run;
+using Zhuque.Launcher.Supervision;
 using Zhuque.Tests.Support;
 
 namespace Zhuque.Tests;

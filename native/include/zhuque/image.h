@@ -77,6 +77,11 @@
  *   RUNNING -> EXITED    runtime, at exit (exit_status first); launcher,
  *                        the same, when the process exited without it
  *   RUNNING -> FAULTED   launcher, the process died of a fault signal
+ *   RUNNING -> SAVED     guard (native/guard), a death by signal saved
+ *                        from outside, checksum last
+ *   RUNNING -> LOST      guard, a death it must not save (lost_reason)
+ *   RUNNING -> NEW       guard, a death in libc's start, before the
+ *                        runtime could take a failure: nothing ran
  * A resume cut short leaves SAVED: the shim never writes the state then. */
 enum zq_state {
 	ZQ_STATE_NEW     = 0, /* being created by the shim */
@@ -97,6 +102,8 @@ enum zq_lost {
 	ZQ_LOST_TIMEOUT = 3, /* a thread did not stop in time */
 	ZQ_LOST_FDS     = 4, /* the descriptor table */
 	ZQ_LOST_SAVE    = 5, /* the save area (pipe bytes, paths, addresses) */
+	ZQ_LOST_RUNTIME = 6, /* killed inside the runtime (guard) */
+	ZQ_LOST_GUARD   = 7, /* the guard could not write a thread's frame */
 };
 
 enum zq_file {
@@ -152,6 +159,18 @@ struct zq_thread {
 	                   * new tid of a resume that was cut short */
 	uint32_t pad0;
 	uint8_t  comm[16]; /* its name (PR_GET_NAME), given back at resume */
+};
+
+/* A thread's sigaltstack as it last set it, kept by the runtime in the
+ * program's memory (header altstack_addr) for the guard: a thread killed
+ * by SIGKILL cannot be asked, and no interface shows it from outside.
+ * Keyed by thread pointer and tid; tp 0 is a free entry. */
+struct zq_altstack {
+	uint64_t tp;
+	uint64_t sp;
+	uint64_t size;
+	int32_t  tid;
+	uint32_t flags;   /* ss_flags: SS_DISABLE, or 0 */
 };
 
 /* What a descriptor was, saved at a failure: one save/restore pair per
@@ -356,6 +375,9 @@ struct zq_header {
 	                           * runtime section (holding the lock) */
 	uint64_t splice_moved;    /* R: entries after the replaced ones moved so far */
 	uint64_t splice_add[12];  /* R: the entries put in, as 3 struct zq_region */
+	uint64_t altstack_addr;   /* R: the runtime's struct zq_altstack table */
+	uint32_t altstack_cap;    /* R: its entries */
+	uint32_t pad1;            /* - */
 };
 
 #define ZQ_FLAG_SYNC 1u  /* image on a disk filesystem: msync at failure */

@@ -44,5 +44,10 @@ __zq_unmapself_tail:
 1:	xor %edi,%edi
 	mov $60,%eax        /* exit(0) */
 	syscall
+/* The guard (native/guard) compares a killed thread's code with these
+ * bytes: after the unlock the stack may be another thread's memory. */
+.global __zq_unmapself_end
+.hidden __zq_unmapself_end
+__zq_unmapself_end:
 
 .section .note.GNU-stack,"",@progbits

@@ -82,6 +82,8 @@ public enum ZqLost : uint
     [CName("ZQ_LOST_TIMEOUT")] Timeout = 3, // a thread did not stop in time
     [CName("ZQ_LOST_FDS")] Fds = 4,         // the descriptor table
     [CName("ZQ_LOST_SAVE")] Save = 5,       // the save area (pipe bytes, paths, addresses)
+    [CName("ZQ_LOST_RUNTIME")] Runtime = 6, // killed inside the runtime (guard)
+    [CName("ZQ_LOST_GUARD")] Guard = 7,     // the guard could not write a thread's frame
 }
 
 [CName("zq_file")]
@@ -140,6 +142,18 @@ public unsafe struct ZqThread
     public int MemTid;    // mem_tid: the tid musl's memory may name besides tid (a resume cut short)
     public uint Pad0;     // pad0
     public fixed byte Comm[16]; // comm: its name (PR_GET_NAME), given back at resume
+}
+
+/// <summary>A thread's sigaltstack as it last set it, kept by the runtime in program memory for the guard.</summary>
+[CName("zq_altstack")]
+[StructLayout(LayoutKind.Sequential)]
+public struct ZqAltstack
+{
+    public ulong Tp;    // tp: its thread pointer; 0 a free entry
+    public ulong Sp;    // sp
+    public ulong Size;  // size
+    public int Tid;     // tid
+    public uint Flags;  // flags: SS_DISABLE, or 0
 }
 
 /// <summary>What a descriptor was, saved at a failure: one save/restore pair per kind.</summary>
@@ -358,4 +372,7 @@ public unsafe struct ZqHeader
     public uint SectionsCaught; // sections_caught: captures that found a thread inside a runtime section
     public ulong SpliceMoved; // splice_moved: entries after the replaced ones moved so far
     public fixed ulong SpliceAdd[12]; // splice_add[12]: the entries put in, as 3 zq_region
+    public ulong AltstackAddr; // altstack_addr: the runtime's struct zq_altstack table (for the guard)
+    public uint AltstackCap;  // altstack_cap: its entries
+    public uint Pad1;         // pad1
 }

@@ -5,7 +5,7 @@ using Serilog.Core;
 using Zhuque.Interpose.Image;
 using Zhuque.Launcher.Images;
 using Zhuque.Launcher.Logging;
-using Zhuque.Launcher.Run;
+using Zhuque.Launcher.Supervision;
 
 namespace Zhuque.Launcher.Crash;
 

@@ -1,6 +1,6 @@
 using Zhuque.Launcher.Images;
 using Zhuque.Launcher.Native;
-using Zhuque.Launcher.Run;
+using Zhuque.Launcher.Supervision;
 
 namespace Zhuque.Launcher.Crash;
 

@@ -4,7 +4,8 @@ namespace Zhuque.Launcher.Crash;
 
 /// <summary>
 /// What /proc/PID/status says about a process that has not ended: whether
-/// it is stopped (State: T, by SIGSTOP or a terminal) and whether a SIGPWR
+/// it is stopped (State: T, by SIGSTOP or a terminal; t under the guard,
+/// which leaves a group-stop in PTRACE_LISTEN) and whether a SIGPWR
 /// waits in its pending sets (SigPnd for its thread, ShdPnd for the
 /// process). A stopped program takes no signal until SIGCONT; the SIGPWR
 /// crash sent then saves it.
@@ -25,7 +26,7 @@ public static class StoppedProcess
         {
             return null;
         }
-        var stopped = lines.Any(l => l.StartsWith("State:", StringComparison.Ordinal) && l[6..].TrimStart().StartsWith('T'));
+        var stopped = lines.Any(l => l.StartsWith("State:", StringComparison.Ordinal) && l[6..].TrimStart().ToUpperInvariant().StartsWith('T'));
         var pending = lines.Any(l => (l.StartsWith("SigPnd:", StringComparison.Ordinal) || l.StartsWith("ShdPnd:", StringComparison.Ordinal))
             && ulong.TryParse(l[7..].Trim(), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var set)
             && (set & (1UL << (SIGPWR - 1))) != 0);

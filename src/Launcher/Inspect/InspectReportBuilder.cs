@@ -1,6 +1,7 @@
 using Zhuque.Interpose.Image;
 using Zhuque.Launcher.Images;
 using Zhuque.Launcher.Native;
+using Zhuque.Launcher.Supervision;
 
 namespace Zhuque.Launcher.Inspect;
 
@@ -28,7 +29,7 @@ public static class InspectReportBuilder
             manifest?.ProgramSha256,
             context is null ? "none" : ContextFile.StateName(context.State),
             context?.State == ZqState.Saved ? (context.ChecksumMatches ? "ok" : "MISMATCH") : null,
-            context?.State == ZqState.Lost ? Run.LostCapture.Reason(context.Header) : null,
+            context?.State == ZqState.Lost ? LostCapture.Reason(context.Header) : null,
             context is null ? null : (context.Header.Flags & Layout.FlagLazySpace) != 0 ? "lazy" : "reserved",
             inUse,
             inUse && context is not null && context.Header.Pid > 0 ? context.Header.Pid : null,
@@ -40,7 +41,9 @@ public static class InspectReportBuilder
             saved ? context!.LastSaved?.UtcDateTime : null,
             saved ? context!.Header.SaveNs : null,
             saved ? context!.Header.SyncNs : null,
-            context?.State == ZqState.Saved ? ThreadReports.Build(dir, context, program, manifest?.ProgramSha256) : null,
+            // A fault's threads are there when the guard recorded them (memory is kept).
+            context?.State == ZqState.Saved || context is { State: ZqState.Faulted, Header.ThreadCount: > 0 }
+                ? ThreadReports.Build(dir, context, program, manifest?.ProgramSha256) : null,
             holdsFailure ? DescriptorReports.Build(context!) : null,
             handlers?.Handlers,
             handlers?.Unknown,

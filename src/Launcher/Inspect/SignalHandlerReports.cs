@@ -5,7 +5,7 @@ using Zhuque.Interpose.Image;
 using Zhuque.Interpose.Signals;
 using Zhuque.Launcher.Images;
 using Zhuque.Launcher.Native;
-using Zhuque.Launcher.Run;
+using Zhuque.Launcher.Supervision;
 
 namespace Zhuque.Launcher.Inspect;
 

@@ -1,4 +1,5 @@
-using Zhuque.Launcher.Run;
+using Zhuque.Launcher.Supervision;
+
 
 namespace Zhuque.Launcher.Inspect;
 

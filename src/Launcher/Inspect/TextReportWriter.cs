@@ -1,6 +1,6 @@
 using System.Globalization;
 using Zhuque.Launcher.Images;
-using Zhuque.Launcher.Run;
+using Zhuque.Launcher.Supervision;
 
 namespace Zhuque.Launcher.Inspect;
 

@@ -6,7 +6,7 @@ using Zhuque.Interpose.Locate;
 using Zhuque.Interpose.Unwind;
 using Zhuque.Launcher.Images;
 using Zhuque.Launcher.Native;
-using Zhuque.Launcher.Run;
+using Zhuque.Launcher.Supervision;
 
 namespace Zhuque.Launcher.Inspect;
 

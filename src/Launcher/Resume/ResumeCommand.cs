@@ -2,7 +2,7 @@ using Serilog;
 using Serilog.Core;
 using Zhuque.Launcher.Images;
 using Zhuque.Launcher.Logging;
-using Zhuque.Launcher.Run;
+using Zhuque.Launcher.Supervision;
 
 namespace Zhuque.Launcher.Resume;
 
@@ -14,7 +14,7 @@ namespace Zhuque.Launcher.Resume;
 /// exactly as run does. Every refusal comes before the shim starts and
 /// leaves the image as it was (zhuque.log gets the line).
 /// </summary>
-public sealed class ResumeCommand(ResumeRequest request, string shimPath)
+public sealed class ResumeCommand(ResumeRequest request, string shimPath, string? guardPath = null)
 {
     public int Execute()
     {
@@ -31,6 +31,8 @@ public sealed class ResumeCommand(ResumeRequest request, string shimPath)
             log.Debug("resuming {Image}: {Threads} saved by pid {Pid}", dir.Path,
                 ExitRecorder.Threads(saved.Context.Header.ThreadCount), saved.Context.Header.Pid);
             var launch = ShimSpawner.Resume(shimPath, dir.Fd, imageLock.Fd, saved.Manifest.Program, saved.Manifest.Cwd);
+            if (guardPath is not null)
+                launch = ShimSpawner.Guarded(launch, guardPath, dir.Fd, request.EndOnSignal);
             return Supervisor.Supervise(dir, launch, saved.Manifest,
                 SupervisedStart.Resume(saved.Context.Header.Failures, request.FailAfter), log);
         }

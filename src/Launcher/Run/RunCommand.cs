@@ -2,6 +2,7 @@ using Serilog;
 using Serilog.Core;
 using Zhuque.Launcher.Images;
 using Zhuque.Launcher.Logging;
+using Zhuque.Launcher.Supervision;
 
 namespace Zhuque.Launcher.Run;
 
@@ -10,9 +11,10 @@ namespace Zhuque.Launcher.Run;
 /// saved failure of this program, resume it (RunOrResume); else clear the
 /// last run, write the manifest, start the shim and supervise it to the end
 /// (Supervisor, shared with resume).
-/// Each step that can refuse does so before anything is deleted.
+/// Each step that can refuse does so before anything is deleted. With a
+/// guard (null only for tests with a fake shim) the shim runs under it.
 /// </summary>
-public sealed class RunCommand(RunRequest request, string shimPath)
+public sealed class RunCommand(RunRequest request, string shimPath, string? guardPath = null)
 {
     public int Execute()
     {
@@ -33,7 +35,7 @@ public sealed class RunCommand(RunRequest request, string shimPath)
             if (RunOrResume.Check(dir, program, request.Fresh) is { } saved)
             {
                 log.Warning("resuming the saved failure in {Image} (use --fresh to start over)", dir.Path);
-                var resume = ShimSpawner.Resume(shimPath, dir.Fd, imageLock.Fd, saved.Manifest.Program, saved.Manifest.Cwd);
+                var resume = Guard(ShimSpawner.Resume(shimPath, dir.Fd, imageLock.Fd, saved.Manifest.Program, saved.Manifest.Cwd), dir);
                 return Supervisor.Supervise(dir, resume, saved.Manifest,
                     SupervisedStart.Resume(saved.Context.Header.Failures, request.FailAfter), log);
             }
@@ -41,7 +43,7 @@ public sealed class RunCommand(RunRequest request, string shimPath)
             var previous = ImagePreparer.Prepare(dir, request.Fresh, log);
             var manifest = NewManifest(previous, program);
             ManifestStore.Write(dir, manifest);
-            var launch = ShimSpawner.Run(shimPath, dir.Fd, imageLock.Fd, program, request.Command.Skip(1), request.LazySpace);
+            var launch = Guard(ShimSpawner.Run(shimPath, dir.Fd, imageLock.Fd, program.Path, program.AsTyped, request.Command.Skip(1), request.LazySpace), dir);
             return Supervisor.Supervise(dir, launch, manifest, SupervisedStart.Run(request.FailAfter), log);
         }
         catch (Exception e)
@@ -53,6 +55,9 @@ public sealed class RunCommand(RunRequest request, string shimPath)
             fileLog?.Dispose();
         }
     }
+
+    ShimLaunch Guard(ShimLaunch launch, ImageDirectory dir) =>
+        guardPath is null ? launch : ShimSpawner.Guarded(launch, guardPath, dir.Fd, request.EndOnSignal);
 
     Manifest NewManifest(Manifest? previous, ResolvedProgram program) => new(
         Manifest.CurrentFormatVersion,

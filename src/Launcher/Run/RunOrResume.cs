@@ -1,6 +1,5 @@
 using Zhuque.Interpose.Image;
 using Zhuque.Launcher.Images;
-using Zhuque.Launcher.Resume;
 
 namespace Zhuque.Launcher.Run;
 

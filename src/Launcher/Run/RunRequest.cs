@@ -5,6 +5,8 @@ namespace Zhuque.Launcher.Run;
 /// FailAfter: seconds after the start at which a power failure (SIGPWR) is simulated.
 /// LazySpace: memory takes its file space at its first store instead of at
 /// mmap (faster; a full disk is then a SIGBUS in the program, not an ENOMEM).
+/// EndOnSignal: an unhandled SIGTERM, SIGINT, SIGHUP or SIGQUIT ends the
+/// program (image lost) instead of being saved like a SIGKILL.
 /// </summary>
 public sealed record RunRequest(string? Image, bool Fresh, bool Verbose, IReadOnlyList<string> Command, double? FailAfter = null,
-    bool LazySpace = false);
+    bool LazySpace = false, bool EndOnSignal = false);

@@ -1,10 +1,10 @@
 using CommandLine;
 using Zhuque.Launcher.Resume;
-using Zhuque.Launcher.Run;
+using Zhuque.Launcher.Supervision;
 
 namespace Zhuque.Launcher.Verbs;
 
-[Verb("resume", HelpText = "Resume a saved power failure at the exact instruction: zhuque resume IMAGE [--fail-after SECONDS] [-v]")]
+[Verb("resume", HelpText = "Resume a saved power failure at the exact instruction: zhuque resume IMAGE [--fail-after SECONDS] [--end-on-signal] [-v]")]
 public sealed class ResumeVerb : VerbOptions
 {
     [Value(0, MetaName = "IMAGE", Required = true, HelpText = "Image directory, or an image name as `list` shows it.")]
@@ -13,13 +13,16 @@ public sealed class ResumeVerb : VerbOptions
     [Option("fail-after", MetaValue = "SECONDS", HelpText = "Simulate another power failure (SIGPWR to the program) that many seconds after the resume.")]
     public double? FailAfter { get; set; }
 
+    [Option("end-on-signal", HelpText = "As for run: an unhandled SIGTERM, SIGINT, SIGHUP or SIGQUIT ends the program instead of being saved.")]
+    public bool EndOnSignal { get; set; }
+
     [Value(1, Hidden = true)]
     public IEnumerable<string> Extra { get; set; } = [];
 
     public override int Execute()
     {
         ExtraArguments.Refuse(Extra);
-        return new ResumeCommand(new ResumeRequest(Image, SecondsOption.Check("--fail-after", FailAfter), Verbose),
-            ShimSpawner.ShimPath).Execute();
+        return new ResumeCommand(new ResumeRequest(Image, SecondsOption.Check("--fail-after", FailAfter), Verbose, EndOnSignal),
+            ShimSpawner.ShimPath, ShimSpawner.GuardPath).Execute();
     }
 }

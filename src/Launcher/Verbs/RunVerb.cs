@@ -1,9 +1,10 @@
 using CommandLine;
 using Zhuque.Launcher.Run;
+using Zhuque.Launcher.Supervision;
 
 namespace Zhuque.Launcher.Verbs;
 
-[Verb("run", HelpText = "Run a program with all of its memory in an image: zhuque run [--image DIR] [--fresh] [--fail-after SECONDS] [--lazy-space] [-v] -- PROG [ARGS...]")]
+[Verb("run", HelpText = "Run a program with all of its memory in an image: zhuque run [--image DIR] [--fresh] [--fail-after SECONDS] [--lazy-space] [--end-on-signal] [-v] -- PROG [ARGS...]")]
 public sealed class RunVerb : VerbOptions
 {
     [Option("image", MetaValue = "DIR", HelpText = "Image directory (default: $XDG_RUNTIME_DIR/zhuque/images/PROG, else $XDG_STATE_HOME/zhuque/images/PROG).")]
@@ -18,10 +19,13 @@ public sealed class RunVerb : VerbOptions
     [Option("lazy-space", HelpText = "Let memory take its file space at its first store, not at mmap: faster, but a full disk is then a SIGBUS in the program, not an ENOMEM.")]
     public bool LazySpace { get; set; }
 
+    [Option("end-on-signal", HelpText = "An unhandled SIGTERM, SIGINT, SIGHUP or SIGQUIT ends the program (its image is kept as lost) instead of being saved like a SIGKILL.")]
+    public bool EndOnSignal { get; set; }
+
     [Value(0, MetaName = "PROG", Required = true, HelpText = "The program and its arguments.")]
     public IEnumerable<string> Command { get; set; } = [];
 
     public override int Execute() =>
-        new RunCommand(new RunRequest(Image, Fresh, Verbose, [.. Command], SecondsOption.Check("--fail-after", FailAfter), LazySpace),
-            ShimSpawner.ShimPath).Execute();
+        new RunCommand(new RunRequest(Image, Fresh, Verbose, [.. Command], SecondsOption.Check("--fail-after", FailAfter), LazySpace, EndOnSignal),
+            ShimSpawner.ShimPath, ShimSpawner.GuardPath).Execute();
 }

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Zhuque.Launcher.Run;
+using Zhuque.Launcher.Supervision;
 
 namespace Zhuque.Launcher.Verbs;
 

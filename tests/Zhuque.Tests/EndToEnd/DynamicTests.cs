@@ -119,7 +119,7 @@ public sealed class DynamicTests(MuslGccPrograms programs) : IClassFixture<MuslG
         Assert.True(r.ExitCode == 0 && r.Stdout.EndsWith("PASS\n", StringComparison.Ordinal), r.ToString());
     }
 
-    // A copy of the installed CLI, shim and libc.so, so that the test may
+    // A copy of the installed CLI, shim, guard and libc.so, so that the test may
     // replace its libc.so as a rebuild of Zhuque would: the saved image
     // keeps its own copy (regions/libc.so) and resumes all the same.
     [Fact]
@@ -128,7 +128,7 @@ public sealed class DynamicTests(MuslGccPrograms programs) : IClassFixture<MuslG
         var lib = Path.Combine(Repo.Root, "build", "lib", "zhuque");
         var inst = Directory.CreateDirectory(_tmp["inst"]).FullName;
         Directory.CreateDirectory(Path.Combine(inst, "musl"));
-        foreach (var f in new[] { "zhuque", "zhuque-shim", "musl/libc.so" })
+        foreach (var f in new[] { "zhuque", "zhuque-shim", "zhuque-guard", "musl/libc.so" })
             File.Copy(Path.Combine(lib, f), Path.Combine(inst, f));
         var cli = Path.Combine(inst, "zhuque");
         var env = new Dictionary<string, string> { ["XDG_STATE_HOME"] = _tmp["state"] };

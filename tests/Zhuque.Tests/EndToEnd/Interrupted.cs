@@ -13,8 +13,10 @@ public sealed record InterruptedRun(int ExitCode, int Failures, string Stdout, s
 /// Runs a program under zhuque and cuts its power after each delay in
 /// turn (run --fail-after, then resume --fail-after), resuming until it
 /// ends on its own; after the last delay it resumes without failing.
+/// With killWith, the program is sent that signal by its own pid instead
+/// (ProgramKiller), the delay counted from the start of zhuque.
 /// </summary>
-public sealed class Interrupter(string stateHome, string image)
+public sealed class Interrupter(string stateHome, string image, int? killWith = null)
 {
     public InterruptedRun Run(string program, IEnumerable<string> args, IEnumerable<double> delays,
         string? stdinOnResume = null, int stepTimeoutMs = 120_000)
@@ -23,8 +25,9 @@ public sealed class Interrupter(string stateHome, string image)
         var stderr = new System.Text.StringBuilder();
         using var delay = delays.GetEnumerator();
         var failures = 0;
+        double? killAfter = null;
         List<string> cmd = ["run", "--image", image];
-        cmd.AddRange(FailAfter(delay));
+        cmd.AddRange(FailAfter(delay, ref killAfter));
         cmd.Add("--");
         cmd.Add(program);
         cmd.AddRange(args);
@@ -32,22 +35,48 @@ public sealed class Interrupter(string stateHome, string image)
         {
             // Before the first failure stdin stays open and empty, so that a
             // program can block reading it; the resume brings the text.
-            var (code, o, e) = Step(cmd, first ? null : stdinOnResume, keepStdinOpen: first && stdinOnResume is not null, stepTimeoutMs);
+            var (code, o, e) = Step(cmd, first ? null : stdinOnResume, keepStdinOpen: first && stdinOnResume is not null, stepTimeoutMs, killAfter);
             stdout.Append(o);
             stderr.Append(e);
+            // A kill during a resume, before the program ran again, leaves the
+            // image as saved (the resume returns 128+N): resume it again.
+            if (killWith is { } sig && !first && code == 128 + sig && StillSaved())
+            {
+                cmd = ["resume"];
+                killAfter = null;
+                cmd.AddRange(FailAfter(delay, ref killAfter));
+                cmd.Add(image);
+                continue;
+            }
             if (code != 158)
                 return new InterruptedRun(code, failures, stdout.ToString(), stderr.ToString());
             failures++;
             cmd = ["resume"];
-            cmd.AddRange(FailAfter(delay));
+            killAfter = null;
+            cmd.AddRange(FailAfter(delay, ref killAfter));
             cmd.Add(image);
         }
     }
 
-    static IEnumerable<string> FailAfter(IEnumerator<double> delay) =>
-        delay.MoveNext() ? ["--fail-after", delay.Current.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture)] : [];
+    bool StillSaved()
+    {
+        using var h = File.OpenHandle(Path.Combine(image, "context"));
+        return Zhuque.Interpose.Image.ContextReader.Read(h).State == Zhuque.Interpose.Image.ZqState.Saved;
+    }
 
-    (int, string, string) Step(List<string> args, string? stdin, bool keepStdinOpen, int timeoutMs)
+    IEnumerable<string> FailAfter(IEnumerator<double> delay, ref double? killAfter)
+    {
+        if (!delay.MoveNext())
+            return [];
+        if (killWith is not null)
+        {
+            killAfter = delay.Current;
+            return [];
+        }
+        return ["--fail-after", delay.Current.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture)];
+    }
+
+    (int, string, string) Step(List<string> args, string? stdin, bool keepStdinOpen, int timeoutMs, double? killAfter)
     {
         var info = new ProcessStartInfo(Repo.Zhuque)
         {
@@ -60,6 +89,7 @@ public sealed class Interrupter(string stateHome, string image)
         foreach (var a in args)
             info.ArgumentList.Add(a);
         using var p = Process.Start(info)!;
+        using var killer = killAfter is { } seconds ? new ProgramKiller(p.Id, seconds, killWith!.Value) : null;
         if (stdin is not null)
             p.StandardInput.Write(stdin);
         if (!keepStdinOpen)

@@ -33,6 +33,20 @@ public sealed class KindTests(KindPrograms programs) : IClassFixture<KindProgram
         Assert.True(r.ExitCode == 0 && r.Stdout.EndsWith("PASS\n", StringComparison.Ordinal), r.ToString());
     }
 
+    /// <summary>
+    /// The same scenarios killed by SIGKILL, sent to the program's own pid:
+    /// the guard saves them from outside, and they resume as from a SIGPWR.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void TheObjectIsAsItWasAfterASigkill(string kind, double killAfter)
+    {
+        var work = Directory.CreateDirectory(_tmp["work"]).FullName;
+        var r = new Interrupter(_tmp["state"], _tmp["img"], killWith: 9).Run(programs.Get(kind), [work, "resumed"], [killAfter]);
+        Assert.True(r.Failures == 1, $"the kill did not hit, or was not saved: {r}");
+        Assert.True(r.ExitCode == 0 && r.Stdout.EndsWith("PASS\n", StringComparison.Ordinal), r.ToString());
+    }
+
     [Fact]
     public void CallsThatCannotPersistFailWithENOSYSAndAreLogged()
     {

@@ -127,40 +127,43 @@ public sealed class LostFailureTests(CPrograms programs) : IClassFixture<CProgra
     }
 
     /// <summary>
-    /// The shim zhuque started, once it sleeps in nanosleep (35): the only
-    /// sleep of a resume is the bind retried while the port is taken.
+    /// The shim zhuque started (under the guard: the launcher's grandchild),
+    /// once it sleeps in nanosleep (35): the only sleep of a resume is the
+    /// bind retried while the port is taken.
     /// </summary>
     static int WaitForChildSleeping(int launcher)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         while (clock.Elapsed < TimeSpan.FromSeconds(30))
         {
-            foreach (var task in Directory.EnumerateDirectories($"/proc/{launcher}/task"))
+            foreach (var child in Children(launcher).SelectMany(c => Children(int.Parse(c, CultureInfo.InvariantCulture)).Prepend(c)))
             {
-                string children;
                 try
                 {
-                    children = File.ReadAllText(Path.Combine(task, "children"));
+                    if (File.ReadAllText($"/proc/{child}/syscall").StartsWith("35 ", StringComparison.Ordinal))
+                        return int.Parse(child, CultureInfo.InvariantCulture);
                 }
                 catch (IOException)
                 {
-                    continue;
-                }
-                foreach (var child in children.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-                {
-                    try
-                    {
-                        if (File.ReadAllText($"/proc/{child}/syscall").StartsWith("35 ", StringComparison.Ordinal))
-                            return int.Parse(child, CultureInfo.InvariantCulture);
-                    }
-                    catch (IOException)
-                    {
-                    }
                 }
             }
             Thread.Sleep(2);
         }
         throw new TimeoutException($"no child of pid {launcher} slept in its bind");
+    }
+
+    static IEnumerable<string> Children(int pid)
+    {
+        var all = new List<string>();
+        try
+        {
+            foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+                all.AddRange(File.ReadAllText(Path.Combine(task, "children")).Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+        return all;
     }
 
     public void Dispose()

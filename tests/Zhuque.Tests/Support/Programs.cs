@@ -8,6 +8,7 @@ namespace Zhuque.Tests.Support;
 public sealed class Programs : IDisposable
 {
     // exit status = argv[2] (default 7); "segv" crashes, "kill9" kills itself,
+    // "pause" prints "ready" and waits for a signal,
     // "args FILE" writes its argv to FILE, "signals" returns 0 only if
     // SIGPIPE has its default action and no signal is blocked.
     const string Source = """
@@ -23,6 +24,11 @@ public sealed class Programs : IDisposable
                 *(volatile int *)0 = 1;
             if (!strcmp(what, "kill9"))
                 raise(SIGKILL);
+            if (!strcmp(what, "pause")) {
+                printf("ready\n");
+                fflush(stdout);
+                pause();
+            }
             if (!strcmp(what, "args")) {
                 FILE *f = fopen(argv[2], "w");
                 for (int i = 0; i < argc; i++)

@@ -1,7 +1,7 @@
 using Serilog;
 using Zhuque.Launcher.Native;
 
-namespace Zhuque.Launcher.Run;
+namespace Zhuque.Launcher.Supervision;
 
 /// <summary>
 /// --fail-after: a simulated power failure, SIGPWR sent to the program a

@@ -1,4 +1,4 @@
-namespace Zhuque.Launcher.Run;
+namespace Zhuque.Launcher.Supervision;
 
 /// <summary>
 /// How to start the shim: its argv (argv[0] included), the fds it must get

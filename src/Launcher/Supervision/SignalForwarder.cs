@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Zhuque.Launcher.Native;
 
-namespace Zhuque.Launcher.Run;
+namespace Zhuque.Launcher.Supervision;
 
 /// <summary>
 /// Passes termination signals sent to zhuque on to the program, and keeps

@@ -1,6 +1,6 @@
 using Zhuque.Interpose.Image;
 
-namespace Zhuque.Launcher.Run;
+namespace Zhuque.Launcher.Supervision;
 
 /// <summary>Linux x86_64 signal numbers the launcher names or decides on.</summary>
 public static class Signals

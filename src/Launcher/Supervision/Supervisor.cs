@@ -1,7 +1,7 @@
 using Serilog;
 using Zhuque.Launcher.Images;
 
-namespace Zhuque.Launcher.Run;
+namespace Zhuque.Launcher.Supervision;
 
 /// <summary>
 /// Starts the shim and supervises it to the end, for run and resume alike:

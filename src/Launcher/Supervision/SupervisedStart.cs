@@ -1,6 +1,6 @@
 using Zhuque.Launcher.Images;
 
-namespace Zhuque.Launcher.Run;
+namespace Zhuque.Launcher.Supervision;
 
 /// <summary>
 /// How the supervised process starts: the history event that records it

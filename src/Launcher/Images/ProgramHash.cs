@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace Zhuque.Launcher.Run;
+namespace Zhuque.Launcher.Images;
 
 /// <summary>The program's SHA-256 as the manifest records it (lower-case hex): resume checks it has not changed.</summary>
 public static class ProgramHash

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Zhuque.Launcher.Native;
 
-namespace Zhuque.Launcher.Run;
+namespace Zhuque.Launcher.Supervision;
 
 /// <summary>
 /// Starts `zhuque-shim run DIRFD LOCKFD PROGRAM ARGV0 [ARG...]` or
@@ -21,9 +21,33 @@ public static class ShimSpawner
 {
     public static string ShimPath => Path.Combine(AppContext.BaseDirectory, "zhuque-shim");
 
+    /// <summary>The guard (native/guard), installed beside the shim.</summary>
+    public static string GuardPath => Path.Combine(AppContext.BaseDirectory, "zhuque-guard");
+
+    /// <summary>
+    /// The launch with the guard in front of the shim: `zhuque-guard
+    /// [--end-on-signal] DIRFD SHIM ARGS...`. The guard traces the shim from
+    /// its first instruction and, when a signal kills the program, saves it
+    /// into the image; it exits with the program's status. Without
+    /// endOnSignal an unhandled SIGTERM, SIGINT, SIGHUP or SIGQUIT is saved
+    /// like a SIGKILL; with it, they end the program (image lost).
+    /// </summary>
+    public static ShimLaunch Guarded(ShimLaunch launch, string guard, int dirFd, bool endOnSignal)
+    {
+        if (!File.Exists(launch.Shim))
+            throw new ZhuqueException(ReturnCode.UsageOrInternal, $"the native shim is missing: {launch.Shim} (build it with make)");
+        if (!File.Exists(guard))
+            throw new ZhuqueException(ReturnCode.UsageOrInternal, $"the native guard is missing: {guard} (build it with make)");
+        return launch with
+        {
+            Shim = guard,
+            Argv = [guard, .. (endOnSignal ? (string[])["--end-on-signal"] : []), Number(dirFd), .. launch.Argv],
+        };
+    }
+
     /// <summary>A fresh start: the program with its arguments, in zhuque's directory and environment.</summary>
-    public static ShimLaunch Run(string shim, int dirFd, int lockFd, ResolvedProgram program, IEnumerable<string> args, bool lazySpace = false) =>
-        new(shim, [shim, "run", .. (lazySpace ? (string[])["--lazy-space"] : []), Number(dirFd), Number(lockFd), program.Path, program.AsTyped, .. args],
+    public static ShimLaunch Run(string shim, int dirFd, int lockFd, string program, string argv0, IEnumerable<string> args, bool lazySpace = false) =>
+        new(shim, [shim, "run", .. (lazySpace ? (string[])["--lazy-space"] : []), Number(dirFd), Number(lockFd), program, argv0, .. args],
             [dirFd, lockFd]);
 
     /// <summary>A resume: in the saved working directory, with an empty environment.</summary>

@@ -4,7 +4,7 @@ using Zhuque.Interpose.Image;
 using Zhuque.Launcher.Images;
 using Zhuque.Launcher.Native;
 
-namespace Zhuque.Launcher.Run;
+namespace Zhuque.Launcher.Supervision;
 
 /// <summary>
 /// After the program is gone: settles the image's state from the wait status
@@ -85,6 +85,18 @@ public static class ExitRecorder
             var detail = context is null || context.State == ZqState.New ? "the program did not start" : null;
             return new RunResult(status.ExitCode,
                 manifest.Append(new HistoryEntry(now, HistoryEvents.Exit, pid, status.ExitCode, detail)));
+        }
+
+        if (status.Signaled && start.SavedFailures is null && context is null or { State: ZqState.New })
+        {
+            // Killed while the shim was still loading it (the context not yet
+            // written, or new): nothing ran, nothing is lost, and the next run
+            // starts afresh (state new needs no --fresh).
+            var code = Code(status);
+            log.Warning("{Program} was killed by {Signal} before it started; run it again to start afresh",
+                manifest.Program, Signals.Name(status.Signal));
+            return new RunResult(code, manifest.Append(new HistoryEntry(now, HistoryEvents.Lost, pid, code,
+                $"{Describe(status)} before the program started")));
         }
 
         if (status.Signaled)

@@ -1,9 +1,7 @@
 using Zhuque.Interpose.Image;
-using Zhuque.Launcher.Images;
 using Zhuque.Launcher.Native;
-using Zhuque.Launcher.Run;
 
-namespace Zhuque.Launcher.Resume;
+namespace Zhuque.Launcher.Images;
 
 /// <summary>
 /// An image that may be resumed: its context and manifest read cleanly

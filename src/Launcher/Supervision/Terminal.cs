@@ -1,6 +1,6 @@
 using Zhuque.Launcher.Native;
 
-namespace Zhuque.Launcher.Run;
+namespace Zhuque.Launcher.Supervision;
 
 /// <summary>Whether zhuque's process group is the foreground group of its controlling terminal.</summary>
 public static class Terminal

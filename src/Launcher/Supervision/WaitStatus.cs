@@ -1,4 +1,4 @@
-namespace Zhuque.Launcher.Run;
+namespace Zhuque.Launcher.Supervision;
 
 /// <summary>A raw waitpid status, decoded as the W* macros do.</summary>
 public readonly record struct WaitStatus(int Raw)

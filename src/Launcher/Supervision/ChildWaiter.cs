@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Zhuque.Launcher.Native;
 
-namespace Zhuque.Launcher.Run;
+namespace Zhuque.Launcher.Supervision;
 
 /// <summary>
 /// Waits for our one child. .NET's own SIGCHLD handling reaps only the

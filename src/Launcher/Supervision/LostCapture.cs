@@ -2,7 +2,7 @@ using System.Globalization;
 using Zhuque.Interpose.Image;
 using Zhuque.Launcher.Native;
 
-namespace Zhuque.Launcher.Run;
+namespace Zhuque.Launcher.Supervision;
 
 /// <summary>
 /// Why the runtime could not save a power failure, from the reason and
@@ -33,6 +33,8 @@ public static class LostCapture
             ZqLost.Save when errno == 0 => string.Create(CultureInfo.InvariantCulture,
                 $"the save area (unread pipe bytes, paths, addresses) is full ({Layout.SaveSize >> 20} MiB)"),
             ZqLost.Save => $"the save area (unread pipe bytes, paths, addresses) could not grow{Errno(errno)}",
+            ZqLost.Runtime => "the program was killed inside the runtime (a table half changed)",
+            ZqLost.Guard => $"the guard could not write a thread's registers into the image{Errno(errno)}",
             var other => string.Create(CultureInfo.InvariantCulture, $"unknown reason {(uint)other}{Errno(errno)}"),
         };
     }

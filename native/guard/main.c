@@ -1,0 +1,268 @@
+/* zhuque-guard [--end-on-signal] DIRFD SHIM [ARG...]
+ *
+ * Starts SHIM traced from its first instruction and stays its tracer to
+ * the end, with PTRACE_O_TRACEEXIT|TRACECLONE|EXITKILL only: no system
+ * call is stopped, a signal costs one signal-delivery stop, which passes it
+ * on unchanged, and a group-stop is left to job control (PTRACE_LISTEN).
+ * posix_spawn'ed children (a vfork-like clone) are not traced. When a
+ * signal kills the program, every thread stops at its exit, where its
+ * registers, FP state and descriptors can still be read: the guard writes
+ * them into the image as a SIGPWR capture would (save.c), then lets the
+ * threads die. Its own exit status is the program's (an exit code, or
+ * death by the same signal), which the launcher reads as before. If the
+ * guard dies, EXITKILL kills the program and the image is not saved. */
+#include "guard.h"
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ptrace.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+
+static volatile pid_t child;
+
+/* Signals a process sent to the guard (the launcher forwarding what it
+ * got, a --fail-after SIGPWR) go on to the program; a terminal's signals
+ * (SI_KERNEL) reached the program already, with the whole group. */
+static void forward(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	if (child && si->si_code <= 0) kill(child, sig);
+}
+
+static const int forwarded[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGPWR };
+
+static void catch_forwarded(void)
+{
+	struct sigaction sa = { .sa_sigaction = forward, .sa_flags = SA_SIGINFO|SA_RESTART };
+	size_t i;
+
+	sigfillset(&sa.sa_mask);
+	for (i = 0; i < sizeof forwarded / sizeof *forwarded; i++) sigaction(forwarded[i], &sa, 0);
+}
+
+/* A signal the guard saves the program of: SIGKILL always, and the
+ * requests to stop (SIGTERM, SIGINT, SIGHUP, SIGQUIT) unless
+ * --end-on-signal; the program's own faults and other signals end it. */
+static int end_on_signal;
+
+/* The program's own faults: it stays faulted (the launcher says so), and
+ * the guard records every thread's registers for zhuque inspect. */
+static int faults(int sig)
+{
+	return sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE
+		|| sig == SIGABRT || sig == SIGSYS || sig == SIGTRAP;
+}
+
+static int saves(int sig)
+{
+	if (sig == SIGKILL) return 1;
+	return !end_on_signal && (sig == SIGTERM || sig == SIGINT || sig == SIGHUP || sig == SIGQUIT);
+}
+
+static _Noreturn void start(int gate, char **argv)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	sigset_t none;
+	char c;
+	int s;
+
+	/* The program gets the dispositions and mask the guard was given. */
+	for (s = 1; s < 65; s++) sigaction(s, &dfl, 0);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, 0);
+	/* Until the guard has seized it: traced from the shim's first instruction. */
+	while (read(gate, &c, 1) < 0 && errno == EINTR);
+	close(gate);
+	execv(argv[0], argv);
+	dprintf(2, "zhuque-guard: cannot start %s: %s\n", argv[0], strerror(errno));
+	_exit(126);
+}
+
+static struct held *held;
+static size_t nheld, capheld;
+static pid_t passed[4096];
+static size_t npassed;
+static int dying;
+
+static int known(pid_t tid)
+{
+	size_t i;
+
+	for (i = 0; i < nheld; i++) if (held[i].tid == tid) return 1;
+	for (i = 0; i < npassed; i++) if (passed[i] == tid) return 1;
+	return 0;
+}
+
+/* Every thread the kernel still lists is at its exit stop. */
+static int all_held(pid_t pid)
+{
+	char path[32];
+	struct dirent *e;
+	DIR *d;
+	int all = 1;
+
+	snprintf(path, sizeof path, "/proc/%d/task", pid);
+	if (!(d = opendir(path))) return 1;
+	while (all && (e = readdir(d)))
+		if (e->d_name[0] != '.' && !known(atoi(e->d_name))) all = 0;
+	closedir(d);
+	return all;
+}
+
+static void pass(pid_t tid)
+{
+	if (npassed < sizeof passed / sizeof *passed) passed[npassed++] = tid;
+	ptrace(PTRACE_CONT, tid, 0, 0);
+}
+
+static void at_exit(int dir, pid_t pid, pid_t tid)
+{
+	unsigned long msg = 0;
+	size_t i;
+
+	ptrace(PTRACE_GETEVENTMSG, tid, 0, &msg);
+	if (!(saves(msg & 0x7f) || faults(msg & 0x7f)) || (msg & 0xff00)) {
+		pass(tid);
+		return;
+	}
+	dying = msg & 0x7f;
+	if (nheld == capheld) {
+		capheld = capheld ? 2 * capheld : 16;
+		held = realloc(held, capheld * sizeof *held);
+		if (!held) {
+			dprintf(2, "zhuque-guard: out of memory; the program's death is not saved\n");
+			exit(GUARD_USAGE);
+		}
+	}
+	if (guard_hold(&held[nheld], pid, tid)) {
+		/* A thread that cannot be read (gone already): the save would be
+		 * wrong without it, so none is made. */
+		dprintf(2, "zhuque-guard: thread %d could not be read at its exit (%s); the death is not saved\n",
+			tid, strerror(errno));
+		dying = -1;
+		pass(tid);
+		return;
+	}
+	nheld++;
+	if (!all_held(pid)) return;
+	if (dying > 0) guard_save(dir, pid, held, nheld, dying, faults(dying));
+	for (i = 0; i < nheld; i++) ptrace(PTRACE_CONT, held[i].tid, 0, 0);
+	nheld = 0;
+}
+
+/* Killed or ended (a zombie), or with SIGKILL pending. */
+static int dying_already(pid_t pid)
+{
+	char path[32], text[2048], *s;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof path, "/proc/%d/status", pid);
+	if ((fd = open(path, O_RDONLY|O_CLOEXEC)) < 0) return 1;
+	n = read(fd, text, sizeof text - 1);
+	close(fd);
+	text[n > 0 ? n : 0] = 0;
+	if ((s = strstr(text, "\nState:"))) {
+		for (s += 7; *s == ' ' || *s == '\t'; s++);
+		if (*s == 'Z' || *s == 'X') return 1;
+	}
+	if ((s = strstr(text, "\nShdPnd:")) && (strtoull(s + 8, 0, 16) >> (SIGKILL - 1) & 1)) return 1;
+	if ((s = strstr(text, "\nSigPnd:")) && (strtoull(s + 8, 0, 16) >> (SIGKILL - 1) & 1)) return 1;
+	return 0;
+}
+
+static _Noreturn void end_as(int status)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	struct rlimit none = { 0, 0 };
+	sigset_t set;
+	int sig;
+
+	if (WIFEXITED(status)) exit(WEXITSTATUS(status));
+	sig = WTERMSIG(status);
+	setrlimit(RLIMIT_CORE, &none);
+	sigaction(sig, &dfl, 0);
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	sigprocmask(SIG_UNBLOCK, &set, 0);
+	raise(sig);
+	exit(128 + sig);
+}
+
+static int trace(int dir, pid_t pid)
+{
+	for (;;) {
+		int st, sig, event;
+		pid_t t = waitpid(-1, &st, __WALL);
+
+		if (t < 0) {
+			if (errno == EINTR) continue;
+			dprintf(2, "zhuque-guard: waitpid: %s\n", strerror(errno));
+			exit(GUARD_USAGE);
+		}
+		if (WIFEXITED(st) || WIFSIGNALED(st)) {
+			if (t == pid) return st;
+			continue;
+		}
+		sig = WSTOPSIG(st);
+		event = st >> 16;
+		if (event == PTRACE_EVENT_EXIT) at_exit(dir, pid, t);
+		else if (event == PTRACE_EVENT_STOP && (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU))
+			ptrace(PTRACE_LISTEN, t, 0, 0);
+		else if (event) ptrace(PTRACE_CONT, t, 0, 0);
+		else ptrace(PTRACE_CONT, t, 0, sig);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	int gate[2], dir, i = 1;
+	pid_t pid;
+
+	if (i < argc && !strcmp(argv[i], "--end-on-signal")) end_on_signal = 1, i++;
+	if (argc - i < 2) {
+		dprintf(2, "usage: zhuque-guard [--end-on-signal] DIRFD SHIM [ARG...]\n");
+		return GUARD_USAGE;
+	}
+	dir = atoi(argv[i++]);
+	guard_resuming = argc - i > 1 && !strcmp(argv[i + 1], "resume");
+	signal(SIGPIPE, SIG_IGN);
+	if (pipe2(gate, O_CLOEXEC)) {
+		dprintf(2, "zhuque-guard: pipe: %s\n", strerror(errno));
+		return GUARD_USAGE;
+	}
+	pid = fork();
+	if (pid < 0) {
+		dprintf(2, "zhuque-guard: fork: %s\n", strerror(errno));
+		return GUARD_USAGE;
+	}
+	if (!pid) {
+		close(gate[1]);
+		start(gate[0], argv + i);
+	}
+	close(gate[0]);
+	if (ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_TRACEEXIT|PTRACE_O_TRACECLONE|PTRACE_O_EXITKILL)) {
+		int err = errno, st = 0;
+		/* Never an untraced program: its death could not be saved. A
+		 * child killed before it could be seized (nothing of it ran)
+		 * ends as it died. */
+		if (dying_already(pid)) {
+			waitpid(pid, &st, 0);
+			end_as(st);
+		}
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+		dprintf(2, "zhuque-guard: cannot trace the program (%s); it is not started\n", strerror(err));
+		return GUARD_USAGE;
+	}
+	child = pid;
+	catch_forwarded();
+	close(gate[1]);
+	end_as(trace(dir, pid));
+}

@@ -1,0 +1,80 @@
+using Zhuque.Tests.Support;
+
+namespace Zhuque.Tests.EndToEnd;
+
+/// <summary>
+/// SIGKILL, sent to the program's own pid at random moments, saved by the
+/// guard: a killed and resumed torture program computes what an
+/// uninterrupted one computes. A kill that lands while a thread is inside
+/// the runtime's own sections leaves a lost image (its reason says so):
+/// such a run is counted apart and started afresh, never taken for a
+/// result, until those sections are resumable at every instruction; so is
+/// a kill that lands before the shim has started the program.
+/// </summary>
+public sealed class KillTests(CPrograms programs) : IClassFixture<CPrograms>, IDisposable
+{
+    readonly TempDir _tmp = new("/dev/shm");
+
+    [Fact]
+    public void TortureSurvivesFiftyRandomKills()
+    {
+        const string rounds = "300";
+        var want = Proc.Run(programs.Native("torture"), [rounds]);
+        Assert.True(want.ExitCode == 0, want.ToString());
+        var random = new Random();
+        int saved = 0, lost = 0;
+        for (var run = 0; saved < 50; run++)
+        {
+            Assert.True(run < 2000, $"{saved} kills saved, {lost} lost inside the runtime, in {run} runs");
+            var delays = Enumerable.Range(0, 30).Select(_ => 0.005 + random.NextDouble() * 0.06);
+            var r = new Interrupter(_tmp["state"], _tmp[$"torture{run}"], killWith: 9).Run(programs.Zhuque("torture"), [rounds], delays);
+            saved += r.Failures;
+            if (r.ExitCode == 117 && r.Stderr.Contains("killed inside the runtime", StringComparison.Ordinal))
+            {
+                lost++;
+                continue;
+            }
+            if (r.ExitCode == 137 && r.Stderr.Contains("before it started", StringComparison.Ordinal))
+                continue; // killed while the shim was loading it: nothing ran
+            Assert.True(r.ExitCode == 0, $"{r}\nzhuque.log: {Log($"torture{run}")}");
+            var got = r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Last();
+            Assert.True(want.Stdout.Trim() == got, $"after {r.Failures} kills: {got}, native: {want.Stdout}");
+        }
+    }
+
+    /// <summary>
+    /// Threads creating and joining threads without a pause, killed 40
+    /// times: a kill while a thread holds musl's thread list lock (in
+    /// pthread_create or pthread_exit) must not be saved (the resume's tid
+    /// rewrite let a joiner free a stack still in use: SIGSEGV in
+    /// rt_sigreturn, or two threads in the lock), and a clone that a kill
+    /// ended with EINTR is restarted, never seen (pthread_create failed).
+    /// </summary>
+    [Fact]
+    public void ThreadsCreatingThreadsSurviveKills()
+    {
+        var random = new Random();
+        int saved = 0;
+        for (var run = 0; saved < 40; run++)
+        {
+            Assert.True(run < 400, $"only {saved} kills saved in {run} runs");
+            var delays = Enumerable.Range(0, 10).Select(_ => 0.01 + random.NextDouble() * 0.08);
+            var r = new Interrupter(_tmp["state"], _tmp[$"churn{run}"], killWith: 9).Run(programs.Zhuque("clone_churn"), [], delays);
+            saved += r.Failures;
+            if (r.ExitCode == 117 && r.Stderr.Contains("killed inside the runtime", StringComparison.Ordinal))
+                continue;
+            if (r.ExitCode == 137 && r.Stderr.Contains("before it started", StringComparison.Ordinal))
+                continue;
+            Assert.True(r.ExitCode == 0 && r.Stdout.EndsWith("PASS\n", StringComparison.Ordinal),
+                $"{r}\nzhuque.log: {Log($"churn{run}")}\ninspect: {ZhuqueCli.Run(_tmp["state"], "inspect", _tmp[$"churn{run}"]).Stdout}");
+        }
+    }
+
+    string Log(string image)
+    {
+        var path = Path.Combine(_tmp[image], "zhuque.log");
+        return File.Exists(path) ? string.Join('\n', File.ReadAllLines(path).TakeLast(12)) : "(none)";
+    }
+
+    public void Dispose() => _tmp.Dispose();
+}

@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Zhuque.Tests.Support;
+
+/// <summary>
+/// Sends a signal to the program a zhuque process runs, by the program's
+/// own pid (the launcher's grandchild, under the guard), a given time
+/// after the launcher started: what an operator's `kill -9 PID`, a service
+/// manager or the OOM killer does. Dispose waits for the sender.
+/// </summary>
+public sealed class ProgramKiller : IDisposable
+{
+    readonly Thread _thread;
+    volatile bool _cancelled;
+
+    public ProgramKiller(int launcher, double seconds, int signal)
+    {
+        var clock = Stopwatch.StartNew();
+        _thread = new Thread(() =>
+        {
+            while (!_cancelled && clock.Elapsed.TotalSeconds < seconds)
+                Thread.Sleep(1);
+            var program = _cancelled ? 0 : Grandchild(launcher);
+            if (program > 0)
+                _ = kill(program, signal);
+        });
+        _thread.Start();
+    }
+
+    /// <summary>The program: the only child of the launcher's only child (the guard), 0 when gone.</summary>
+    public static int Grandchild(int launcher)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.ElapsedMilliseconds < 10_000)
+        {
+            var guard = FirstChild(launcher);
+            if (guard < 0)
+                return 0;
+            var program = guard > 0 ? FirstChild(guard) : 0;
+            if (program < 0)
+                return 0;
+            if (program > 0)
+                return program;
+            Thread.Sleep(1);
+        }
+        return 0;
+    }
+
+    /// <summary>The first child of pid, 0 if none yet, -1 when pid is gone.</summary>
+    static int FirstChild(int pid)
+    {
+        try
+        {
+            foreach (var task in Directory.GetDirectories($"/proc/{pid}/task"))
+            {
+                var children = File.ReadAllText(Path.Combine(task, "children")).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (children.Length > 0)
+                    return int.Parse(children[0], CultureInfo.InvariantCulture);
+            }
+            return 0;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return -1;
+        }
+    }
+
+    public void Dispose()
+    {
+        _cancelled = true;
+        _thread.Join();
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    static extern int kill(int pid, int sig);
+}
