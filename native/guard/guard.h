@@ -23,6 +23,7 @@ struct held {
 	char comm[16];
 	uint64_t ss_sp, ss_size; /* its sigaltstack, as the runtime recorded it */
 	uint32_t ss_flags;       /* SS_DISABLE when none */
+	int gone;                /* in the runtime's exit tail: 1 + rip's offset there; not resumed */
 	unsigned char xstate[4096] __attribute__((aligned(64)));
 };
 
@@ -33,6 +34,8 @@ uint64_t guard_frame_low(const struct held *);
 
 /* save.c: the image, written as failure.c writes it. */
 void guard_save(int dir, pid_t pid, struct held *, size_t n, int sig, int fault);
+void guard_restore_words(void);
+void guard_give_up(int dir);
 
 /* Set when the guard started a resume (`zhuque-shim resume ...`). */
 extern int guard_resuming;

@@ -98,7 +98,38 @@ static int in_exit_tail(int mem, const struct held *h)
 	if (len > sizeof code / 2 || rip < len) return 0;
 	if (pread(mem, code, 2 * len, rip - len) != (ssize_t)(2 * len)) return 0;
 	for (i = 1; i <= len; i++)
-		if (!memcmp(code + i, __zq_unmapself_tail, len)) return 1;
+		if (!memcmp(code + i, __zq_unmapself_tail, len)) return 1 + (len - i);
+	return 0;
+}
+
+/* The tail's unlock (xchg %eax,(%r14)): before it, the thread still
+ * held the runtime's lock, and its stack's pages may not be punched. */
+static size_t tail_unlock(void)
+{
+	static const unsigned char xchg[3] = { 0x41, 0x87, 0x06 };
+	size_t len = __zq_unmapself_end - __zq_unmapself_tail, i;
+
+	for (i = 0; i + 3 <= len; i++)
+		if (!memcmp(__zq_unmapself_tail + i, xchg, 3)) return i;
+	return 0;
+}
+
+/* What the tail of a thread killed before its unlock had left to do that
+ * outlives the process: the stack's pages punched (the table no longer
+ * has it, and memory handed out there again must read zero) and the lock
+ * released. Its stack is arena memory (r12 base, r13 size). */
+static int finish_tail(int dir, struct zq_header *h, const struct held *t)
+{
+	uint64_t base = t->regs.r12, size = t->regs.r13;
+	int fd, r;
+
+	if ((size_t)(t->gone - 1) > tail_unlock()) return 0;
+	if (base < ZQ_ARENA_BASE || base + size > ZQ_ARENA_BASE + ZQ_ARENA_SIZE) return -1;
+	if ((fd = openat(dir, ZQ_REGIONS_DIR "/arena", O_RDWR|O_CLOEXEC|O_NOFOLLOW)) < 0) return -1;
+	r = fallocate(fd, FALLOC_FL_PUNCH_HOLE|FALLOC_FL_KEEP_SIZE, base - ZQ_ARENA_BASE, size);
+	close(fd);
+	if (r) return -1;
+	h->lock = 0;
 	return 0;
 }
 
@@ -106,53 +137,109 @@ static int in_exit_tail(int mem, const struct held *h)
  * given back (or never in the table) would take the frame nowhere. */
 static int frame_fits(struct zq_header *h, uint64_t lo, uint64_t hi)
 {
-	struct zq_region *r = ZQ_REGIONS(h);
-	uint32_t i;
+	uint32_t i, n = zq_region_total(h);
 
-	for (i = 0; i < h->region_count; i++)
-		if (r[i].start <= lo && hi <= r[i].end)
-			return (r[i].prot & PROT_WRITE) && r[i].file != ZQ_FILE_PROGRAM;
+	/* Read as the resume will: a table edit may be half done. */
+	for (i = 0; i < n; i++) {
+		struct zq_region r = zq_region_view(h, i);
+		if (r.start <= lo && hi <= r.end)
+			return (r.prot & PROT_WRITE) && r.file != ZQ_FILE_PROGRAM;
+	}
 	return 0;
 }
 
 /* musl's thread list lock (__thread_list_lock, named by the header's
  * tl_lock) held by a saved thread: it was in pthread_create or
  * pthread_exit, which a SIGPWR never interrupts (both block every
- * signal). Such a save is not safe: the lock word holds a tid, which the
- * resume rewrites, and a thread waiting for it to change (pthread_join's
- * __tl_sync) would take the rewrite for the release and free a stack
- * still in use; and as each killed thread finishes dying the kernel
- * stores 0 there (its clear_child_tid), after the save. A lock held by a
- * thread that was exiting on its own is released by that exit. */
-static int thread_list_held(int mem, struct zq_header *h, struct held *held, size_t n)
-{
-	int32_t v = 0;
-	size_t i;
+ * signal). Every musl thread exits through clear_child_tid = that word,
+ * so as each killed thread finishes dying, after the save, the kernel
+ * stores 0 there (mm_release): the holder would wake up without its lock
+ * and another thread take it too. So the word is kept as saved and
+ * written back once the process is gone (guard_restore_words); the
+ * resume then gives it the holder's new tid as it does at any failure.
+ * What cannot be saved: a holder already past DT_EXITED in pthread_exit,
+ * for its joiner may wait in __tl_sync for the word to change, and the
+ * new tid would look like the release (its stack freed under it). A lock
+ * held by a thread that was exiting on its own is released by that exit. */
+static volatile int32_t *tl_word;
+static int32_t tl_saved;
 
-	if (!h->tl_lock || pread(mem, &v, sizeof v, h->tl_lock) != sizeof v || !v) return 0;
-	for (i = 0; i < n; i++)
-		if (held[i].tid == v) return 1;
+/* detach_state in musl's struct pthread (x86_64: self, dtv, prev, next,
+ * sysinfo, canary, tid, errno_val, detach_state). */
+#define PT_DETACH_STATE 56
+#define DT_EXITED 0
+
+extern void __zq_file_path(char *, uint32_t);
+
+static int thread_list_held(int dir, int mem, struct zq_header *h, struct held *held, size_t n)
+{
+	uint64_t a = h->tl_lock, page = a & -4096UL;
+	int32_t v = 0, state = -1;
+	struct zq_region r;
+	uint32_t i, total = zq_region_total(h);
+	char name[64];
+	size_t j;
+	char *p;
+	int fd;
+
+	if (!a || pread(mem, &v, sizeof v, a) != sizeof v || !v) return 0;
+	for (j = 0; j < n && held[j].tid != v; j++);
+	if (j == n) return 0;
+	/* Its holder was in the exit tail: its exit gives the lock back. */
+	if (held[j].gone) v = 0;
+	else if (pread(mem, &state, sizeof state, held[j].regs.fs_base + PT_DETACH_STATE) != sizeof state
+	    || state == DT_EXITED)
+		return 1;
+	for (i = 0; i < total; i++) {
+		r = zq_region_view(h, i);
+		if (r.start <= a && a < r.end) break;
+	}
+	if (i == total || r.file == ZQ_FILE_PROGRAM || r.file >= ZQ_FILE_MAPPED) return 1;
+	__zq_file_path(name, r.file);
+	if ((fd = openat(dir, name, O_RDWR|O_CLOEXEC|O_NOFOLLOW)) < 0) return 1;
+	p = mmap(0, 4096, PROT_READ|PROT_WRITE, MAP_SHARED, fd, r.offset + (page - r.start));
+	close(fd);
+	if (p == MAP_FAILED) return 1;
+	tl_word = (volatile int32_t *)(p + (a - page));
+	tl_saved = v;
 	return 0;
 }
 
-static int record_threads(struct zq_header *h, pid_t pid, struct held *held, size_t n, int sig)
+/* Every thread is gone, and with it the kernel's last stores into the
+ * program's memory. */
+void guard_restore_words(void)
+{
+	if (!tl_word) return;
+	*tl_word = tl_saved;
+	msync((void *)((uintptr_t)tl_word & -4096UL), 4096, MS_SYNC);
+}
+
+static int record_threads(int dir, struct zq_header *h, pid_t pid, struct held *held, size_t n, int sig)
 {
 	struct zq_thread *t = ZQ_THREADS(h);
 	char path[32];
 	int mem, err = 0;
-	size_t i;
+	size_t i, k;
 
 	snprintf(path, sizeof path, "/proc/%d/mem", pid);
 	mem = open(path, O_RDWR|O_CLOEXEC);
 	if (mem < 0) return errno;
 	find_altstacks(h, mem, held, n);
+	/* A thread in the exit tail has given its stack and the runtime's
+	 * lock back and removed itself from musl's thread list: all that was
+	 * left was SYS_exit, so it is not resumed, as if it had made it. */
 	for (i = 0; i < n; i++)
-		if (in_exit_tail(mem, &held[i]) || (!i && thread_list_held(mem, h, held, n))) {
+		if ((held[i].gone = in_exit_tail(mem, &held[i])) && finish_tail(dir, h, &held[i])) {
 			close(mem);
 			return -1;
 		}
-	for (i = 0; i < n && !err; i++) {
+	if (thread_list_held(dir, mem, h, held, n)) {
+		close(mem);
+		return -1;
+	}
+	for (k = i = 0; i < n && !err; i++) {
 		uint64_t frame;
+		if (held[i].gone) continue;
 		if (!frame_fits(h, guard_frame_low(&held[i]), held[i].regs.rsp)) {
 			err = -1; /* on a stack that is not image memory: the shim's, or one given back */
 			break;
@@ -161,19 +248,19 @@ static int record_threads(struct zq_header *h, pid_t pid, struct held *held, siz
 			err = errno ? errno : EIO;
 			break;
 		}
-		memset(&t[i], 0, sizeof t[i]);
-		t[i].tid = t[i].mem_tid = held[i].tid;
-		t[i].tp = held[i].regs.fs_base;
-		t[i].frame = frame;
-		t[i].signo = sig;
+		memset(&t[k], 0, sizeof t[k]);
+		t[k].tid = t[k].mem_tid = held[i].tid;
+		t[k].tp = held[i].regs.fs_base;
+		t[k].frame = frame;
+		t[k].signo = sig;
 		if (!held[i].ss_flags) {
-			t[i].ss_sp = held[i].ss_sp;
-			t[i].ss_size = held[i].ss_size;
+			t[k].ss_sp = held[i].ss_sp;
+			t[k].ss_size = held[i].ss_size;
 		}
-		memcpy(t[i].comm, held[i].comm, sizeof t[i].comm);
+		memcpy(t[k].comm, held[i].comm, sizeof t[k].comm);
 		__sync_synchronize();
-		t[i].state = ZQ_THREAD_CAPTURED;
-		h->thread_count = i + 1;
+		t[k].state = ZQ_THREAD_CAPTURED;
+		h->thread_count = ++k;
 	}
 	close(mem);
 	return err;
@@ -304,7 +391,7 @@ void guard_save(int dir, pid_t pid, struct held *held, size_t n, int sig, int fa
 		/* Only where each thread was, for inspect (the lock does not
 		 * matter: it is never resumed): the launcher marks it faulted. */
 		if (!h->thread_count && !make_room(dir, n))
-			record_threads(h, pid, held, n, sig);
+			record_threads(dir, h, pid, held, n, sig);
 		return;
 	}
 	/* Killed in libc's start, before the runtime could take a failure
@@ -316,13 +403,16 @@ void guard_save(int dir, pid_t pid, struct held *held, size_t n, int sig, int fa
 	}
 	/* A resume marks the image running before it lets its threads go
 	 * (resume_go): until then every thread is inside the runtime's
-	 * barrier, which a second resume could not take up again. */
-	if (h->lock || h->thread_count || (guard_resuming && !h->resume_go)) {
+	 * barrier, which a second resume could not take up again. A SIGPWR
+	 * capture half way (the thread table filled) is the same. A thread
+	 * holding the runtime's lock is not: its section is resumable at
+	 * every instruction (docs/design.md, "Runtime sections"). */
+	if (h->thread_count || (guard_resuming && !h->resume_go)) {
 		lose(h, ZQ_LOST_RUNTIME, 0);
 		h->state = ZQ_STATE_LOST;
 		return;
 	}
-	if ((err = make_room(dir, n)) || (err = record_threads(h, pid, held, n, sig))) {
+	if ((err = make_room(dir, n)) || (err = record_threads(dir, h, pid, held, n, sig))) {
 		lose(h, err < 0 ? ZQ_LOST_RUNTIME : ZQ_LOST_GUARD, err < 0 ? 0 : err);
 		h->state = ZQ_STATE_LOST;
 		return;
@@ -338,6 +428,7 @@ void guard_save(int dir, pid_t pid, struct held *held, size_t n, int sig, int fa
 	take_cwd_umask(pid);
 	/* Set only now: while it is set, the guard's own mmap or malloc
 	 * would land in the program's tables. The save makes neither. */
+	if (h->lock) h->sections_caught++;
 	__zq_ctx = h;
 	__zq_save_fds();
 	__zq_ctx = 0;
@@ -354,4 +445,18 @@ void guard_save(int dir, pid_t pid, struct held *held, size_t n, int sig, int fa
 		if (h->flags & ZQ_FLAG_SYNC) msync(h, 4096, MS_SYNC);
 	}
 	close_all_but_std();
+}
+
+/* The threads of a dying process never all reached their exit stops
+ * (guard_give_up is called after a deadline): nothing half known is
+ * saved, and the image says so rather than the guard waiting forever. */
+void guard_give_up(int dir)
+{
+	struct zq_header *h = map_context(dir);
+
+	if (!h || h->magic != ZQ_MAGIC || h->abi_version != ZQ_ABI_VERSION
+	    || h->state != ZQ_STATE_RUNNING)
+		return;
+	lose(h, ZQ_LOST_GUARD, ETIMEDOUT);
+	h->state = ZQ_STATE_LOST;
 }

@@ -56,12 +56,12 @@ long __zq_punch(uint32_t file, uint64_t off, uint64_t len)
 	long fd, r;
 
 	if (file == ZQ_FILE_ARENA)
-		return __syscall(SYS_fallocate, __zq_ctx->arena_fd,
+		return __zq_fallocate(__zq_ctx->arena_fd,
 			FALLOC_FL_PUNCH_HOLE|FALLOC_FL_KEEP_SIZE, off, len);
 	__zq_file_path(name, file);
 	fd = __syscall(SYS_openat, __zq_ctx->dir_fd, name, O_RDWR|O_NOFOLLOW|O_CLOEXEC);
 	if (fd < 0) return fd;
-	r = __syscall(SYS_fallocate, fd, FALLOC_FL_PUNCH_HOLE|FALLOC_FL_KEEP_SIZE, off, len);
+	r = __zq_fallocate(fd, FALLOC_FL_PUNCH_HOLE|FALLOC_FL_KEEP_SIZE, off, len);
 	__syscall(SYS_close, fd);
 	return r;
 }

@@ -14,9 +14,21 @@
  * is lost to say why. */
 hidden int __zq_space_error;
 
+/* fallocate on tmpfs gives up with EINTR when any signal is pending: a
+ * SIGPWR taken inside a section, or the kill the guard saves. The call
+ * is the runtime's, not the program's, and done twice gives the same:
+ * so it is done again rather than taken for a lack of space. */
+long __zq_fallocate(long fd, int mode, uint64_t off, uint64_t len)
+{
+	long r;
+
+	while ((r = __syscall(SYS_fallocate, fd, mode, off, len)) == -EINTR);
+	return r;
+}
+
 static long take(int fd, uint64_t off, uint64_t len)
 {
-	long r = __syscall(SYS_fallocate, fd, FALLOC_FL_KEEP_SIZE, off, len);
+	long r = __zq_fallocate(fd, FALLOC_FL_KEEP_SIZE, off, len);
 
 	if (r == -EOPNOTSUPP) return 0;
 	if (r) __zq_space_error = -r;

@@ -31,6 +31,7 @@ hidden long __zq_region_room(size_t);
 
 /* File space of image memory (reserve.c); callers hold the lock. */
 hidden long __zq_reserve(uint32_t, uint64_t, uint64_t);
+hidden long __zq_fallocate(long, int, uint64_t, uint64_t);
 hidden void __zq_file_path(char *, uint32_t);
 hidden long __zq_reserve_range(uint64_t, uint64_t);
 hidden long __zq_reserve_context(uint64_t, uint64_t);
