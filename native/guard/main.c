@@ -86,8 +86,12 @@ static _Noreturn void start(int gate, char **argv)
 
 static struct held *held;
 static size_t nheld, capheld;
-static pid_t passed[4096];
-static size_t npassed;
+/* Threads let go from their exit stop (an exit of their own, or not a
+ * death the guard saves) and not yet reaped: the kernel still lists them
+ * in /proc/PID/task. A tid leaves the set when it is reaped, for the
+ * kernel may give it to a new thread then (pid_max is 32768 here). */
+static pid_t *passed;
+static size_t npassed, cappassed;
 static int dying;
 
 static int known(pid_t tid)
@@ -124,7 +128,27 @@ static void let_go(int dir, pid_t pid)
 	dying = -1;
 }
 
-/* Every thread the kernel still lists is at its exit stop. */
+/* The number of threads the kernel counts in the group: those not yet
+ * reaped, as the held and the passed are. */
+static long thread_count(pid_t pid)
+{
+	char path[32], text[2048], *s;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof path, "/proc/%d/status", pid);
+	if ((fd = open(path, O_RDONLY|O_CLOEXEC)) < 0) return -1;
+	n = read(fd, text, sizeof text - 1);
+	close(fd);
+	text[n > 0 ? n : 0] = 0;
+	s = strstr(text, "\nThreads:");
+	return s ? strtol(s + 9, 0, 10) : -1;
+}
+
+/* Every thread the kernel still lists is at its exit stop. The listing
+ * alone is not enough: a readdir of /proc/PID/task racing with threads
+ * being reaped can skip a live one (a thread left out of the save, the
+ * thread list lock it held never given back), so the count must agree. */
 static int all_held(pid_t pid)
 {
 	char path[32];
@@ -132,6 +156,7 @@ static int all_held(pid_t pid)
 	DIR *d;
 	int all = 1;
 
+	if (thread_count(pid) != (long)(nheld + npassed)) return 0;
 	snprintf(path, sizeof path, "/proc/%d/task", pid);
 	if (!(d = opendir(path))) return 1;
 	while (all && (e = readdir(d)))
@@ -142,14 +167,46 @@ static int all_held(pid_t pid)
 
 static void pass(pid_t tid)
 {
-	if (npassed < sizeof passed / sizeof *passed) passed[npassed++] = tid;
+	if (npassed == cappassed) {
+		pid_t *p = realloc(passed, (cappassed ? 2 * cappassed : 64) * sizeof *passed);
+		if (!p) {
+			dprintf(2, "zhuque-guard: out of memory; the program's death is not saved\n");
+			exit(GUARD_USAGE);
+		}
+		passed = p;
+		cappassed = cappassed ? 2 * cappassed : 64;
+	}
+	passed[npassed++] = tid;
 	ptrace(PTRACE_CONT, tid, 0, 0);
+}
+
+static void reaped(pid_t tid)
+{
+	size_t i;
+
+	for (i = 0; i < npassed; i++)
+		if (passed[i] == tid) {
+			passed[i] = passed[--npassed];
+			return;
+		}
+}
+
+/* The save is made when the last thread the kernel lists has stopped at
+ * its exit: at an exit stop, or when a thread let go earlier is reaped. */
+static void save_when_all_held(int dir, pid_t pid)
+{
+	size_t i;
+
+	if (!nheld || !all_held(pid)) return;
+	alarm(0);
+	if (dying > 0) guard_save(dir, pid, held, nheld, dying, faults(dying));
+	for (i = 0; i < nheld; i++) ptrace(PTRACE_CONT, held[i].tid, 0, 0);
+	nheld = 0;
 }
 
 static void at_exit(int dir, pid_t pid, pid_t tid)
 {
 	unsigned long msg = 0;
-	size_t i;
 
 	ptrace(PTRACE_GETEVENTMSG, tid, 0, &msg);
 	if (!(saves(msg & 0x7f) || faults(msg & 0x7f)) || (msg & 0xff00)) {
@@ -176,11 +233,7 @@ static void at_exit(int dir, pid_t pid, pid_t tid)
 	}
 	nheld++;
 	if (nheld == 1) alarm(GIVE_UP_SECONDS);
-	if (!all_held(pid)) return;
-	alarm(0);
-	if (dying > 0) guard_save(dir, pid, held, nheld, dying, faults(dying));
-	for (i = 0; i < nheld; i++) ptrace(PTRACE_CONT, held[i].tid, 0, 0);
-	nheld = 0;
+	save_when_all_held(dir, pid);
 }
 
 /* Killed or ended (a zombie), or with SIGKILL pending. */
@@ -239,6 +292,8 @@ static int trace(int dir, pid_t pid)
 		}
 		if (WIFEXITED(st) || WIFSIGNALED(st)) {
 			if (t == pid) return st;
+			reaped(t);
+			save_when_all_held(dir, pid);
 			continue;
 		}
 		sig = WSTOPSIG(st);
