@@ -23,7 +23,7 @@ struct held {
 	char comm[16];
 	uint64_t ss_sp, ss_size; /* its sigaltstack, as the runtime recorded it */
 	uint32_t ss_flags;       /* SS_DISABLE when none */
-	int gone;                /* in the runtime's exit tail: 1 + rip's offset there; not resumed */
+	int gone;                /* not resumed: in the runtime's exit tail (1 + rip's offset there), or past DT_EXITED in pthread_exit (-1) */
 	unsigned char xstate[4096] __attribute__((aligned(64)));
 };
 

@@ -157,9 +157,9 @@ static int frame_fits(struct zq_header *h, uint64_t lo, uint64_t hi)
  * and another thread take it too. So the word is kept as saved and
  * written back once the process is gone (guard_restore_words); the
  * resume then gives it the holder's new tid as it does at any failure.
- * What cannot be saved: a holder already past DT_EXITED in pthread_exit,
- * for its joiner may wait in __tl_sync for the word to change, and the
- * new tid would look like the release (its stack freed under it). A lock
+ * A holder already past DT_EXITED in pthread_exit is not resumed: its
+ * joiner may wait in __tl_sync for the word to change, and a new tid
+ * would look like the release with the holder still on its stack. A lock
  * held by a thread that was exiting on its own is released by that exit. */
 static volatile int32_t *tl_word;
 static int32_t tl_saved;
@@ -171,25 +171,17 @@ static int32_t tl_saved;
 
 extern void __zq_file_path(char *, uint32_t);
 
-static int thread_list_held(int dir, int mem, struct zq_header *h, struct held *held, size_t n)
+/* Keeps the thread list lock word at v until the process is gone
+ * (guard_restore_words writes it back through the image's file). */
+static int keep_thread_list_word(int dir, struct zq_header *h, int32_t v)
 {
 	uint64_t a = h->tl_lock, page = a & -4096UL;
-	int32_t v = 0, state = -1;
-	struct zq_region r;
 	uint32_t i, total = zq_region_total(h);
+	struct zq_region r;
 	char name[64];
-	size_t j;
 	char *p;
 	int fd;
 
-	if (!a || pread(mem, &v, sizeof v, a) != sizeof v || !v) return 0;
-	for (j = 0; j < n && held[j].tid != v; j++);
-	if (j == n) return 0;
-	/* Its holder was in the exit tail: its exit gives the lock back. */
-	if (held[j].gone) v = 0;
-	else if (pread(mem, &state, sizeof state, held[j].regs.fs_base + PT_DETACH_STATE) != sizeof state
-	    || state == DT_EXITED)
-		return 1;
 	for (i = 0; i < total; i++) {
 		r = zq_region_view(h, i);
 		if (r.start <= a && a < r.end) break;
@@ -203,6 +195,48 @@ static int thread_list_held(int dir, int mem, struct zq_header *h, struct held *
 	tl_word = (volatile int32_t *)(p + (a - page));
 	tl_saved = v;
 	return 0;
+}
+
+static int thread_list_held(int dir, int mem, struct zq_header *h, struct held *held, size_t n)
+{
+	int32_t v = 0, state = -1;
+	size_t j;
+
+	if (!h->tl_lock || pread(mem, &v, sizeof v, h->tl_lock) != sizeof v || !v) return 0;
+	for (j = 0; j < n && held[j].tid != v; j++);
+	if (j == n) return 0;
+	/* Its holder was in the exit tail: its exit gives the lock back. */
+	if (held[j].gone) v = 0;
+	else if (pread(mem, &state, sizeof state, held[j].regs.fs_base + PT_DETACH_STATE) != sizeof state)
+		return 1;
+	/* Past DT_EXITED in pthread_exit, all it had left was to wake its
+	 * joiner and exit, whereupon the kernel frees the lock: it is not
+	 * resumed, and the lock is saved free, as if it had made it (a
+	 * joiner's wait, restarted, sees both and frees its stack). */
+	else if (state == DT_EXITED) {
+		held[j].gone = -1;
+		v = 0;
+	}
+	return keep_thread_list_word(dir, h, v);
+}
+
+/* A resume killed before it let the program run leaves the image as it
+ * was saved, and must keep it so: the threads the shim had made die
+ * through clear_child_tid = the thread list lock too, and a lock the
+ * saved program held would read free at the next resume (a thread seen
+ * in pthread_exit unlinking itself before its creator had linked it). */
+static void keep_saved_words(int dir, pid_t pid, struct zq_header *h)
+{
+	char path[32];
+	int32_t v = 0;
+	int mem;
+
+	if (!h->tl_lock || !guard_resuming) return;
+	snprintf(path, sizeof path, "/proc/%d/mem", pid);
+	if ((mem = open(path, O_RDONLY|O_CLOEXEC)) < 0) return;
+	if (pread(mem, &v, sizeof v, h->tl_lock) == sizeof v && v)
+		keep_thread_list_word(dir, h, v);
+	close(mem);
 }
 
 /* Every thread is gone, and with it the kernel's last stores into the
@@ -384,7 +418,10 @@ void guard_save(int dir, pid_t pid, struct held *held, size_t n, int sig, int fa
 	}
 	/* Saved already (a SIGPWR capture, or a resume that had not yet let
 	 * the program run), or never running: nothing of this death to keep. */
-	if (h->state != ZQ_STATE_RUNNING) return;
+	if (h->state != ZQ_STATE_RUNNING) {
+		if (h->state == ZQ_STATE_SAVED) keep_saved_words(dir, pid, h);
+		return;
+	}
 	/* A thread held the runtime's lock, or a SIGPWR capture or a resume
 	 * was half way: the tables may be half changed. */
 	if (fault) {
