@@ -93,7 +93,7 @@ static int captured(int tid)
 }
 
 struct stopping {
-	int pid, self, send, left;
+	int pid, self, send, left, listed;
 };
 
 static void stop_one(uint64_t tid, int dir, void *arg)
@@ -101,6 +101,7 @@ static void stop_one(uint64_t tid, int dir, void *arg)
 	struct stopping *st = arg;
 
 	(void)dir;
+	st->listed++;
 	if ((int)tid == st->self || captured(tid)) return;
 	st->left++;
 	if (st->send) __syscall(SYS_tgkill, st->pid, tid, ZQ_SIGSTOP_THREAD);
@@ -111,11 +112,15 @@ static void stop_one(uint64_t tid, int dir, void *arg)
  * holds threads being created, which musl's list does not yet. */
 static int stop_others(int pid, int self, int send)
 {
-	struct stopping st = { pid, self, send, 0 };
+	struct stopping st = { pid, self, send, 0, 0 };
+	long r = __zq_each_number("/proc/self/task", stop_one, &st), total;
 
-	long r = __zq_each_number("/proc/self/task", stop_one, &st);
-
-	return r ? r : st.left;
+	if (r) return r;
+	/* A listing cut short by a thread being reaped: look again. */
+	total = __zq_thread_total();
+	if (total < 0) return total;
+	if (total != st.listed && !st.left) return 1;
+	return st.left;
 }
 
 static void pause_briefly(void)

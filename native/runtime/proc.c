@@ -1,5 +1,6 @@
 #include "zq.h"
 #include "syscall.h"
+#include <errno.h>
 #include <fcntl.h>
 
 struct dirent64 {
@@ -28,4 +29,27 @@ int __zq_each_number(const char *path, void (*fn)(uint64_t, int, void *), void *
 	}
 	__syscall(SYS_close, dir);
 	return 0;
+}
+
+/* The number of threads the kernel counts in this process (the Threads:
+ * line of /proc/self/status), or a negative errno. A listing of
+ * /proc/self/task that races with a thread being reaped can end early
+ * and skip live threads; a capture checks its listing against this. */
+long __zq_thread_total(void)
+{
+	char buf[2048];
+	const char *s;
+	long fd = __syscall(SYS_open, "/proc/self/status", O_RDONLY|O_CLOEXEC), n;
+
+	if (fd < 0) return fd;
+	n = __syscall(SYS_read, fd, buf, sizeof buf - 1);
+	__syscall(SYS_close, fd);
+	if (n < 0) return n;
+	buf[n] = 0;
+	for (s = buf; *s; s++)
+		if (*s == '\n' && !__builtin_memcmp(s + 1, "Threads:", 8)) {
+			for (s += 9; *s == ' ' || *s == '\t'; s++);
+			return __zq_number(&s, 10);
+		}
+	return -ENOENT;
 }
