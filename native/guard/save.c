@@ -171,9 +171,9 @@ static int32_t tl_saved;
 
 extern void __zq_file_path(char *, uint32_t);
 
-/* Keeps the thread list lock word at v until the process is gone
- * (guard_restore_words writes it back through the image's file). */
-static int keep_thread_list_word(int dir, struct zq_header *h, int32_t v)
+/* The thread list lock word in the image's file, mapped for
+ * guard_restore_words, which writes it back once the process is gone. */
+static volatile int32_t *map_thread_list_word(int dir, struct zq_header *h)
 {
 	uint64_t a = h->tl_lock, page = a & -4096UL;
 	uint32_t i, total = zq_region_total(h);
@@ -186,13 +186,18 @@ static int keep_thread_list_word(int dir, struct zq_header *h, int32_t v)
 		r = zq_region_view(h, i);
 		if (r.start <= a && a < r.end) break;
 	}
-	if (i == total || r.file == ZQ_FILE_PROGRAM || r.file >= ZQ_FILE_MAPPED) return 1;
+	if (i == total || r.file == ZQ_FILE_PROGRAM || r.file >= ZQ_FILE_MAPPED) return 0;
 	__zq_file_path(name, r.file);
-	if ((fd = openat(dir, name, O_RDWR|O_CLOEXEC|O_NOFOLLOW)) < 0) return 1;
+	if ((fd = openat(dir, name, O_RDWR|O_CLOEXEC|O_NOFOLLOW)) < 0) return 0;
 	p = mmap(0, 4096, PROT_READ|PROT_WRITE, MAP_SHARED, fd, r.offset + (page - r.start));
 	close(fd);
-	if (p == MAP_FAILED) return 1;
-	tl_word = (volatile int32_t *)(p + (a - page));
+	if (p == MAP_FAILED) return 0;
+	return (volatile int32_t *)(p + (a - page));
+}
+
+static int keep_thread_list_word(int dir, struct zq_header *h, int32_t v)
+{
+	if (!(tl_word = map_thread_list_word(dir, h))) return 1;
 	tl_saved = v;
 	return 0;
 }
@@ -225,18 +230,12 @@ static int thread_list_held(int dir, int mem, struct zq_header *h, struct held *
  * through clear_child_tid = the thread list lock too, and a lock the
  * saved program held would read free at the next resume (a thread seen
  * in pthread_exit unlinking itself before its creator had linked it). */
-static void keep_saved_words(int dir, pid_t pid, struct zq_header *h)
+static void keep_saved_words(int dir, struct zq_header *h)
 {
-	char path[32];
-	int32_t v = 0;
-	int mem;
-
 	if (!h->tl_lock || !guard_resuming) return;
-	snprintf(path, sizeof path, "/proc/%d/mem", pid);
-	if ((mem = open(path, O_RDONLY|O_CLOEXEC)) < 0) return;
-	if (pread(mem, &v, sizeof v, h->tl_lock) == sizeof v && v)
-		keep_thread_list_word(dir, h, v);
-	close(mem);
+	/* Read in the image, not in the process: the shim may not have
+	 * mapped it yet, and the address is then the shim's own memory. */
+	if ((tl_word = map_thread_list_word(dir, h))) tl_saved = *tl_word;
 }
 
 /* Every thread is gone, and with it the kernel's last stores into the
@@ -419,7 +418,7 @@ void guard_save(int dir, pid_t pid, struct held *held, size_t n, int sig, int fa
 	/* Saved already (a SIGPWR capture, or a resume that had not yet let
 	 * the program run), or never running: nothing of this death to keep. */
 	if (h->state != ZQ_STATE_RUNNING) {
-		if (h->state == ZQ_STATE_SAVED) keep_saved_words(dir, pid, h);
+		if (h->state == ZQ_STATE_SAVED) keep_saved_words(dir, h);
 		return;
 	}
 	/* A thread held the runtime's lock, or a SIGPWR capture or a resume
