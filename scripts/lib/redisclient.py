@@ -10,6 +10,7 @@ over TCP on 127.0.0.1 only, standard library only.
   redisclient.py check PORT STATEFILE   every acknowledged write is there
   redisclient.py load PORT KEYS         KEYS keys of every kind, for a sample check
   redisclient.py verify PORT KEYS [STEP]  every STEP-th of those read back
+  redisclient.py info PORT             print run_id and uptime_in_seconds
   redisclient.py fill PORT MIB          MIB mebibytes of 64 KiB strings
   redisclient.py count PORT MIB         how many of those are intact
 """
@@ -373,6 +374,12 @@ def verify(port, keys, step=1):
     sys.exit(1 if bad else 0)
 
 
+def info(port):
+    fields = dict(l.split(":", 1) for l in connect(port).call("INFO", "server").decode().split("\r\n")
+                  if ":" in l)
+    print(fields["run_id"], fields["uptime_in_seconds"])
+
+
 def value_big(i):
     unit = b"%08d" % i
     return unit * (65536 // len(unit) - 8)
@@ -407,5 +414,6 @@ if __name__ == "__main__":
      "check": lambda: check(port, args[1]),
      "load": lambda: load(port, int(args[1])),
      "verify": lambda: verify(port, int(args[1]), *(int(a) for a in args[2:3])),
+     "info": lambda: info(port),
      "fill": lambda: fill(port, int(args[1])),
      "count": lambda: count(port, int(args[1]))}[cmd]()
