@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Zhuque.Tests.Support;
+
+namespace Zhuque.Tests.EndToEnd;
+
+/// <summary>
+/// Real Redis 7.0.15, unmodified (scripts/build-redis), configured as
+/// docs/redis.md says (no save points, no AOF): loaded with keys of every
+/// type, failed, resumed, and read back; and under pipelined writers
+/// through failures (scripts/redis-torture). TZ is unset, so Redis's
+/// localtime_r maps /etc/localtime before the failure and uses it after.
+/// </summary>
+public sealed class RedisTests : IDisposable
+{
+    static readonly string Server = Path.Combine(Repo.Root, "build", "redis", "redis-server");
+    static readonly string Client = Path.Combine(Repo.Root, "scripts", "lib", "redisclient.py");
+    readonly TempDir _tmp = new("/dev/shm");
+    readonly List<Process> _started = [];
+
+    public void Dispose()
+    {
+        foreach (var p in _started)
+        {
+            if (!p.HasExited)
+                p.Kill(entireProcessTree: true);
+            p.WaitForExit();
+            p.Dispose();
+        }
+        _tmp.Dispose();
+    }
+
+    [Fact]
+    public void EveryKeyOfALoadedRedisIsThereAfterAFailure()
+    {
+        Assert.True(File.Exists(Server), $"{Server} is missing: run scripts/build-redis (scripts/test does)");
+        var port = FreePort();
+        var image = _tmp["img"];
+        var run = Start("run", "--fresh", "--image", image, "--", Server,
+            "--port", $"{port}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", _tmp.Path);
+        Python("first", $"{port}", "30");
+        Assert.Equal("30000 keys", Python("load", $"{port}", "30000"));
+        var before = Python("info", $"{port}");
+
+        var crash = Proc.Run(Repo.Zhuque, ["crash", image]);
+        Assert.True(crash.ExitCode == 0, crash.ToString());
+        Assert.True(run.WaitForExit(60_000), "zhuque run did not end after the crash");
+        Assert.Equal(158, run.ExitCode);
+
+        Start("resume", image);
+        Python("first", $"{port}", "30");
+        // Every third key of six types, and DBSIZE: a key, a field, a list
+        // element or a stream entry lost fails it.
+        Assert.Equal("10000 of 10000 sampled keys intact, DBSIZE 30000", Python("verify", $"{port}", "30000", "3"));
+        // The same process, not a restarted one: its run id and its
+        // uptime continue.
+        var after = Python("info", $"{port}").Split(' ');
+        Assert.Equal(before.Split(' ')[0], after[0]);
+    }
+
+    [Fact]
+    public void NoAcknowledgedWriteIsLostAcrossTenFailures()
+    {
+        Assert.True(File.Exists(Server), $"{Server} is missing: run scripts/build-redis (scripts/test does)");
+        var summary = Torture("--failures", "10");
+        Assert.Matches(@"^10 failures; [1-9]\d* acknowledged writes \(.*\), \d+ short-TTL keys expired as due; 0 lost$", summary);
+    }
+
+    [Fact]
+    public void NoAcknowledgedWriteIsLostAcrossFiveKills()
+    {
+        Assert.True(File.Exists(Server), $"{Server} is missing: run scripts/build-redis (scripts/test does)");
+        var summary = Torture("--failures", "5", "--kill");
+        Assert.Matches(@"^5 failures \(SIGKILL\); [1-9]\d* acknowledged writes \(.*\), \d+ short-TTL keys expired as due; 0 lost$", summary);
+    }
+
+    static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    Process Start(params string[] args)
+    {
+        var info = new ProcessStartInfo(Repo.Zhuque) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        info.Environment["XDG_STATE_HOME"] = _tmp["state"];
+        info.Environment.Remove("TZ");
+        foreach (var a in args)
+            info.ArgumentList.Add(a);
+        var p = Process.Start(info)!;
+        _started.Add(p);
+        p.OutputDataReceived += (_, _) => { };
+        p.ErrorDataReceived += (_, _) => { };
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        return p;
+    }
+
+    static string Python(params string[] args)
+    {
+        var r = Proc.Run("python3", [Client, .. args], timeoutMs: 300_000);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        return r.Stdout.Trim();
+    }
+
+    static string Torture(params string[] args)
+    {
+        var r = Proc.Run(Path.Combine(Repo.Root, "scripts", "redis-torture"), args,
+            new Dictionary<string, string> { ["SKIP_BUILD"] = "1" }, timeoutMs: 600_000);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        return r.Stdout.Trim().Split('\n').Last();
+    }
+}
