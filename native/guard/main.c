@@ -89,6 +89,11 @@ static _Noreturn void start(int gate, char **argv)
 
 static struct held *held;
 static size_t nheld, capheld;
+/* Threads let go at their exit stop and not yet reaped: the kernel still
+ * lists them in /proc/PID/task (a traced thread stays until its tracer
+ * waits for it, a leader until its whole group is gone), and they will
+ * not stop again. Each leaves the list when reaped, so the list holds
+ * only those in between. */
 static pid_t passed[4096];
 static size_t npassed;
 static int dying;
@@ -149,14 +154,50 @@ static void pass(pid_t tid)
 	ptrace(PTRACE_CONT, tid, 0, 0);
 }
 
+static void reaped(pid_t tid)
+{
+	size_t i;
+
+	for (i = 0; i < npassed; i++)
+		if (passed[i] == tid) {
+			passed[i] = passed[--npassed];
+			return;
+		}
+}
+
+/* The thread the process is read through: its leader, unless that ended
+ * on its own before (pthread_exit), when it is listed still but has no
+ * memory or descriptors left; then a held thread. */
+static pid_t reader(pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < nheld; i++) if (held[i].tid == pid) return pid;
+	return held[0].tid;
+}
+
+/* Once every listed thread is held (or was let go), the save. Asked again
+ * whenever a thread is held, let go or reaped: the last thread the
+ * kernel listed may be one that disappears without a stop of its own. */
+static void settle(int dir, pid_t pid)
+{
+	size_t i;
+
+	if (!nheld || !all_held(pid)) return;
+	alarm(0);
+	if (dying > 0) guard_save(dir, pid, reader(pid), held, nheld, dying, faults(dying));
+	for (i = 0; i < nheld; i++) ptrace(PTRACE_CONT, held[i].tid, 0, 0);
+	nheld = 0;
+}
+
 static void at_exit(int dir, pid_t pid, pid_t tid)
 {
 	unsigned long msg = 0;
-	size_t i;
 
 	ptrace(PTRACE_GETEVENTMSG, tid, 0, &msg);
 	if (!(saves(msg & 0x7f) || faults(msg & 0x7f)) || (msg & 0xff00)) {
 		pass(tid);
+		settle(dir, pid);
 		return;
 	}
 	dying = msg & 0x7f;
@@ -175,15 +216,12 @@ static void at_exit(int dir, pid_t pid, pid_t tid)
 			tid, strerror(errno));
 		dying = -1;
 		pass(tid);
+		settle(dir, pid);
 		return;
 	}
 	nheld++;
 	if (nheld == 1) alarm(GIVE_UP_SECONDS);
-	if (!all_held(pid)) return;
-	alarm(0);
-	if (dying > 0) guard_save(dir, pid, held, nheld, dying, faults(dying));
-	for (i = 0; i < nheld; i++) ptrace(PTRACE_CONT, held[i].tid, 0, 0);
-	nheld = 0;
+	settle(dir, pid);
 }
 
 /* Killed or ended (a zombie), or with SIGKILL pending. */
@@ -260,6 +298,8 @@ static int trace(int dir, pid_t pid)
 		}
 		if (WIFEXITED(st) || WIFSIGNALED(st)) {
 			if (t == pid) return st;
+			reaped(t);
+			settle(dir, pid);
 			continue;
 		}
 		sig = WSTOPSIG(st);

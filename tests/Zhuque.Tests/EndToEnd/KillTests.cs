@@ -70,6 +70,42 @@ public sealed class KillTests(CPrograms programs) : IClassFixture<CPrograms>, ID
         }
     }
 
+    /// <summary>
+    /// A kill after the main thread created and joined 4,200 threads and
+    /// ended with pthread_exit while a worker goes on (tests/c/leader_exits.c).
+    /// The ended leader stays listed in /proc/PID/task until the process is
+    /// gone and never stops again: the guard's list of threads it let go
+    /// was full after 4,096 and never emptied, so it waited its 5 s and gave
+    /// the death up as lost; and the leader has no memory or descriptors
+    /// left, so the save reads the process through a held thread.
+    /// </summary>
+    [Fact]
+    public void AKillAfterTheLeaderEndedAndThousandsOfThreadsCameAndWentIsSaved()
+    {
+        var r = new Interrupter(_tmp["state"], _tmp["leader"], killWith: 9).Run(programs.Zhuque("leader_exits"), ["4200", "6"], [3.0]);
+        Assert.DoesNotContain("did not all stop", r.Stderr, StringComparison.Ordinal);
+        Assert.True(r.ExitCode == 0 && r.Failures == 1 && r.Stdout == "PASS\n", $"{r}\nzhuque.log: {Log("leader")}");
+    }
+
+    /// <summary>
+    /// Kills while the program maps 256 MiB at a time: most land inside
+    /// tmpfs's fallocate (the file space an image mapping takes), which the
+    /// kill ends with EINTR. The resumed thread is inside the runtime's
+    /// section and must redo the call (native/runtime/reserve.c): without
+    /// that, mmap failed with EINTR after the resume.
+    /// </summary>
+    [Fact]
+    public void AKillInsideTheRuntimesFallocateIsRedoneAfterTheResume()
+    {
+        var random = new Random();
+        for (var run = 0; run < 3; run++)
+        {
+            var delays = new[] { 0.2 + random.NextDouble() * 0.6 };
+            var r = new Interrupter(_tmp["state"], _tmp[$"fallocate{run}"], killWith: 9).Run(programs.Zhuque("mmap_under_signals"), ["10"], delays);
+            Assert.True(r.ExitCode == 0 && r.Stdout == "PASS\n", $"{r}\nzhuque.log: {Log($"fallocate{run}")}");
+        }
+    }
+
     string Log(string image)
     {
         var path = Path.Combine(_tmp[image], "zhuque.log");
