@@ -36,7 +36,8 @@ public sealed class KillTests(CPrograms programs) : IClassFixture<CPrograms>, ID
             }
             if (r.ExitCode == 137 && r.Stderr.Contains("before it started", StringComparison.Ordinal))
                 continue; // killed while the shim was loading it: nothing ran
-            Assert.True(r.ExitCode == 0, $"{r}\nzhuque.log: {Log($"torture{run}")}");
+            Assert.True(r.ExitCode == 0,
+                $"{r}\nzhuque.log: {Log($"torture{run}")}\ninspect: {ZhuqueCli.Run(_tmp["state"], "inspect", _tmp[$"torture{run}"]).Stdout}");
             var got = r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Last();
             Assert.True(want.Stdout.Trim() == got, $"after {r.Failures} kills: {got}, native: {want.Stdout}");
         }
