@@ -106,16 +106,21 @@ static int in_exit_tail(int mem, const struct held *h)
 	return 0;
 }
 
+/* Where an instruction of three bytes sits in the tail. */
+static size_t tail_at(const unsigned char insn[3])
+{
+	size_t len = __zq_unmapself_end - __zq_unmapself_tail, i;
+
+	for (i = 0; i + 3 <= len; i++)
+		if (!memcmp(__zq_unmapself_tail + i, insn, 3)) return i;
+	return 0;
+}
+
 /* The tail's unlock (xchg %eax,(%r14)): before it, the thread still
  * held the runtime's lock, and its stack's pages may not be punched. */
 static size_t tail_unlock(void)
 {
-	static const unsigned char xchg[3] = { 0x41, 0x87, 0x06 };
-	size_t len = __zq_unmapself_end - __zq_unmapself_tail, i;
-
-	for (i = 0; i + 3 <= len; i++)
-		if (!memcmp(__zq_unmapself_tail + i, xchg, 3)) return i;
-	return 0;
+	return tail_at((const unsigned char[]){ 0x41, 0x87, 0x06 });
 }
 
 /* What the tail of a thread killed before its unlock had left to do that
@@ -124,10 +129,14 @@ static size_t tail_unlock(void)
  * released. Its stack is arena memory (r12 base, r13 size). */
 static int finish_tail(int dir, struct zq_header *h, const struct held *t)
 {
-	uint64_t base = t->regs.r12, size = t->regs.r13;
+	size_t at = t->gone - 1;
+	/* Until the tail's first two moves (to r12, r13) have run, its
+	 * arguments are still in rdi and rsi, and r12/r13 hold the caller's. */
+	uint64_t base = at <= tail_at((const unsigned char[]){ 0x49, 0x89, 0xfc }) ? t->regs.rdi : t->regs.r12;
+	uint64_t size = at <= tail_at((const unsigned char[]){ 0x49, 0x89, 0xf5 }) ? t->regs.rsi : t->regs.r13;
 	int fd, r;
 
-	if ((size_t)(t->gone - 1) > tail_unlock()) return 0;
+	if (at > tail_unlock()) return 0;
 	if (base < ZQ_ARENA_BASE || base + size > ZQ_ARENA_BASE + ZQ_ARENA_SIZE) return -1;
 	if ((fd = openat(dir, ZQ_REGIONS_DIR "/arena", O_RDWR|O_CLOEXEC|O_NOFOLLOW)) < 0) return -1;
 	r = fallocate(fd, FALLOC_FL_PUNCH_HOLE|FALLOC_FL_KEEP_SIZE, base - ZQ_ARENA_BASE, size);

@@ -107,6 +107,21 @@ public sealed class KillTests(CPrograms programs) : IClassFixture<CPrograms>, ID
         }
     }
 
+    /// <summary>
+    /// A thread killed at the first instruction of the runtime's exit tail
+    /// (tests/c/exit_tail_start.c parks one there, behind a pause, with r12
+    /// and r13 naming other live memory): the guard finishes its tail and
+    /// must take the stack from the tail's arguments (rdi, rsi), since the
+    /// tail has not yet moved them to r12 and r13. It punched the live
+    /// memory named by the stale registers: the resumed program read 0s.
+    /// </summary>
+    [Fact]
+    public void AKillAtTheStartOfTheExitTailGivesBackOnlyThatThreadsStack()
+    {
+        var r = new Interrupter(_tmp["state"], _tmp["tail"], killWith: 9).Run(programs.Zhuque("exit_tail_start"), ["4"], [1.5]);
+        Assert.True(r.ExitCode == 0 && r.Failures == 1 && r.Stdout == "ready\nPASS\n", $"{r}\nzhuque.log: {Log("tail")}");
+    }
+
     string Log(string image)
     {
         var path = Path.Combine(_tmp[image], "zhuque.log");
