@@ -32,8 +32,9 @@ int guard_hold(struct held *, pid_t pid, pid_t tid);
 int guard_push_frame(int mem, const struct held *, int sig, uint64_t *frame);
 uint64_t guard_frame_low(const struct held *);
 
-/* save.c: the image, written as failure.c writes it. */
-void guard_save(int dir, pid_t pid, struct held *, size_t n, int sig, int fault);
+/* save.c: the image, written as failure.c writes it; tid is a thread
+ * held at its exit stop, through which the process is read. */
+void guard_save(int dir, pid_t pid, pid_t tid, struct held *, size_t n, int sig, int fault);
 void guard_restore_words(void);
 void guard_give_up(int dir);
 

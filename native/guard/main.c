@@ -1,4 +1,4 @@
-/* zhuque-guard [--end-on-signal] DIRFD SHIM [ARG...]
+/* zhuque-guard [--end-on-signal] [--cgroup DIR] DIRFD SHIM [ARG...]
  *
  * Starts SHIM traced from its first instruction and stays its tracer to
  * the end, with PTRACE_O_TRACEEXIT|TRACECLONE|EXITKILL only: no system
@@ -10,7 +10,10 @@
  * them into the image as a SIGPWR capture would (save.c), then lets the
  * threads die. Its own exit status is the program's (an exit code, or
  * death by the same signal), which the launcher reads as before. If the
- * guard dies, EXITKILL kills the program and the image is not saved. */
+ * guard dies, EXITKILL kills the program and the image is not saved.
+ * --cgroup DIR: the program alone joins the cgroup DIR before its first
+ * instruction; the guard stays outside, so that a memory limit there
+ * (the OOM killer) never stops the guard's save, which needs memory. */
 #include "guard.h"
 #include <dirent.h>
 #include <errno.h>
@@ -191,15 +194,27 @@ static void reaped(pid_t tid)
 		}
 }
 
-/* The save is made when the last thread the kernel lists has stopped at
- * its exit: at an exit stop, or when a thread let go earlier is reaped. */
-static void save_when_all_held(int dir, pid_t pid)
+/* The thread the process is read through: its leader, unless that ended
+ * on its own before (pthread_exit), when it is listed still but has no
+ * memory or descriptors left; then a held thread. */
+static pid_t reader(pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < nheld; i++) if (held[i].tid == pid) return pid;
+	return held[0].tid;
+}
+
+/* Once every listed thread is held (or was let go), the save. Asked again
+ * whenever a thread is held, let go or reaped: the last thread the
+ * kernel listed may be one that disappears without a stop of its own. */
+static void settle(int dir, pid_t pid)
 {
 	size_t i;
 
 	if (!nheld || !all_held(pid)) return;
 	alarm(0);
-	if (dying > 0) guard_save(dir, pid, held, nheld, dying, faults(dying));
+	if (dying > 0) guard_save(dir, pid, reader(pid), held, nheld, dying, faults(dying));
 	for (i = 0; i < nheld; i++) ptrace(PTRACE_CONT, held[i].tid, 0, 0);
 	nheld = 0;
 }
@@ -211,6 +226,7 @@ static void at_exit(int dir, pid_t pid, pid_t tid)
 	ptrace(PTRACE_GETEVENTMSG, tid, 0, &msg);
 	if (!(saves(msg & 0x7f) || faults(msg & 0x7f)) || (msg & 0xff00)) {
 		pass(tid);
+		settle(dir, pid);
 		return;
 	}
 	dying = msg & 0x7f;
@@ -229,11 +245,12 @@ static void at_exit(int dir, pid_t pid, pid_t tid)
 			tid, strerror(errno));
 		dying = -1;
 		pass(tid);
+		settle(dir, pid);
 		return;
 	}
 	nheld++;
 	if (nheld == 1) alarm(GIVE_UP_SECONDS);
-	save_when_all_held(dir, pid);
+	settle(dir, pid);
 }
 
 /* Killed or ended (a zombie), or with SIGKILL pending. */
@@ -275,6 +292,24 @@ static _Noreturn void end_as(int status)
 	exit(128 + sig);
 }
 
+/* Before the program's first page is touched: image pages on tmpfs are
+ * charged to the cgroup that touched them first. */
+static int join_cgroup(const char *cg, pid_t pid)
+{
+	char path[4096];
+	int fd, n, r;
+
+	n = snprintf(path, sizeof path, "%s/cgroup.procs", cg);
+	if (n < 0 || (size_t)n >= sizeof path) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((fd = open(path, O_WRONLY|O_CLOEXEC)) < 0) return -1;
+	r = dprintf(fd, "%d\n", pid) < 0 ? -1 : 0;
+	close(fd);
+	return r;
+}
+
 static int trace(int dir, pid_t pid)
 {
 	for (;;) {
@@ -293,7 +328,7 @@ static int trace(int dir, pid_t pid)
 		if (WIFEXITED(st) || WIFSIGNALED(st)) {
 			if (t == pid) return st;
 			reaped(t);
-			save_when_all_held(dir, pid);
+			settle(dir, pid);
 			continue;
 		}
 		sig = WSTOPSIG(st);
@@ -309,11 +344,16 @@ static int trace(int dir, pid_t pid)
 int main(int argc, char **argv)
 {
 	int gate[2], dir, i = 1, st;
+	const char *cgroup = 0;
 	pid_t pid;
 
-	if (i < argc && !strcmp(argv[i], "--end-on-signal")) end_on_signal = 1, i++;
+	for (;;) {
+		if (i < argc && !strcmp(argv[i], "--end-on-signal")) end_on_signal = 1, i++;
+		else if (i + 1 < argc && !strcmp(argv[i], "--cgroup")) cgroup = argv[i + 1], i += 2;
+		else break;
+	}
 	if (argc - i < 2) {
-		dprintf(2, "usage: zhuque-guard [--end-on-signal] DIRFD SHIM [ARG...]\n");
+		dprintf(2, "usage: zhuque-guard [--end-on-signal] [--cgroup DIR] DIRFD SHIM [ARG...]\n");
 		return GUARD_USAGE;
 	}
 	dir = atoi(argv[i++]);
@@ -334,6 +374,13 @@ int main(int argc, char **argv)
 		start(gate[0], argv + i);
 	}
 	close(gate[0]);
+	if (cgroup && join_cgroup(cgroup, pid)) {
+		int err = errno;
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+		dprintf(2, "zhuque-guard: cannot move the program into the cgroup %s: %s; it is not started\n", cgroup, strerror(err));
+		return GUARD_USAGE;
+	}
 	if (ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_TRACEEXIT|PTRACE_O_TRACECLONE|PTRACE_O_EXITKILL)) {
 		int err = errno, st = 0;
 		/* Never an untraced program: its death could not be saved. A

@@ -15,6 +15,10 @@
 
 int guard_resuming;
 
+/* /proc/PID/task/TID of the thread the process is read through (main.c's
+ * reader: a held thread, the leader when it is one of them). */
+static char proc[48];
+
 static uint64_t now(int clock)
 {
 	struct timespec ts;
@@ -102,16 +106,21 @@ static int in_exit_tail(int mem, const struct held *h)
 	return 0;
 }
 
+/* Where an instruction of three bytes sits in the tail. */
+static size_t tail_at(const unsigned char insn[3])
+{
+	size_t len = __zq_unmapself_end - __zq_unmapself_tail, i;
+
+	for (i = 0; i + 3 <= len; i++)
+		if (!memcmp(__zq_unmapself_tail + i, insn, 3)) return i;
+	return 0;
+}
+
 /* The tail's unlock (xchg %eax,(%r14)): before it, the thread still
  * held the runtime's lock, and its stack's pages may not be punched. */
 static size_t tail_unlock(void)
 {
-	static const unsigned char xchg[3] = { 0x41, 0x87, 0x06 };
-	size_t len = __zq_unmapself_end - __zq_unmapself_tail, i;
-
-	for (i = 0; i + 3 <= len; i++)
-		if (!memcmp(__zq_unmapself_tail + i, xchg, 3)) return i;
-	return 0;
+	return tail_at((const unsigned char[]){ 0x41, 0x87, 0x06 });
 }
 
 /* What the tail of a thread killed before its unlock had left to do that
@@ -120,10 +129,14 @@ static size_t tail_unlock(void)
  * released. Its stack is arena memory (r12 base, r13 size). */
 static int finish_tail(int dir, struct zq_header *h, const struct held *t)
 {
-	uint64_t base = t->regs.r12, size = t->regs.r13;
+	size_t at = t->gone - 1;
+	/* Until the tail's first two moves (to r12, r13) have run, its
+	 * arguments are still in rdi and rsi, and r12/r13 hold the caller's. */
+	uint64_t base = at <= tail_at((const unsigned char[]){ 0x49, 0x89, 0xfc }) ? t->regs.rdi : t->regs.r12;
+	uint64_t size = at <= tail_at((const unsigned char[]){ 0x49, 0x89, 0xf5 }) ? t->regs.rsi : t->regs.r13;
 	int fd, r;
 
-	if ((size_t)(t->gone - 1) > tail_unlock()) return 0;
+	if (at > tail_unlock()) return 0;
 	if (base < ZQ_ARENA_BASE || base + size > ZQ_ARENA_BASE + ZQ_ARENA_SIZE) return -1;
 	if ((fd = openat(dir, ZQ_REGIONS_DIR "/arena", O_RDWR|O_CLOEXEC|O_NOFOLLOW)) < 0) return -1;
 	r = fallocate(fd, FALLOC_FL_PUNCH_HOLE|FALLOC_FL_KEEP_SIZE, base - ZQ_ARENA_BASE, size);
@@ -247,14 +260,14 @@ void guard_restore_words(void)
 	msync((void *)((uintptr_t)tl_word & -4096UL), 4096, MS_SYNC);
 }
 
-static int record_threads(int dir, struct zq_header *h, pid_t pid, struct held *held, size_t n, int sig)
+static int record_threads(int dir, struct zq_header *h, struct held *held, size_t n, int sig)
 {
 	struct zq_thread *t = ZQ_THREADS(h);
-	char path[32];
+	char path[64];
 	int mem, err = 0;
 	size_t i, k;
 
-	snprintf(path, sizeof path, "/proc/%d/mem", pid);
+	snprintf(path, sizeof path, "%s/mem", proc);
 	mem = open(path, O_RDWR|O_CLOEXEC);
 	if (mem < 0) return errno;
 	find_altstacks(h, mem, held, n);
@@ -312,13 +325,13 @@ static int numbers(const char *path, int *out, int cap)
 	return n;
 }
 
-static int cloexec_of(pid_t pid, int fd)
+static int cloexec_of(int fd)
 {
 	char path[64], text[512], *s;
 	int f;
 	ssize_t n;
 
-	snprintf(path, sizeof path, "/proc/%d/fdinfo/%d", pid, fd);
+	snprintf(path, sizeof path, "%s/fdinfo/%d", proc, fd);
 	f = open(path, O_RDONLY|O_CLOEXEC);
 	if (f < 0) return 0;
 	n = read(f, text, sizeof text - 1);
@@ -331,11 +344,15 @@ static int cloexec_of(pid_t pid, int fd)
 /* The guard takes the program's descriptors at the same numbers and has
  * no other (but 0-2, which the save skips), so that the runtime's own
  * save, listing /proc/self/fd, describes exactly the program's. */
+#define PIDFD_THREAD O_EXCL
+
 static int take_descriptors(pid_t pid, int *fds, int n)
 {
 	int pidfd = syscall(SYS_pidfd_open, pid, 0), own[4096], m, i, max = 2;
 	struct rlimit lim;
 
+	/* The thread the save reads through, not always the leader. */
+	if (pidfd < 0 && (errno == ENOENT || errno == EINVAL)) pidfd = syscall(SYS_pidfd_open, pid, PIDFD_THREAD);
 	if (pidfd < 0) return errno;
 	for (i = 0; i < n; i++) if (fds[i] > max) max = fds[i];
 	if (!getrlimit(RLIMIT_NOFILE, &lim) && lim.rlim_cur < lim.rlim_max) {
@@ -357,7 +374,7 @@ static int take_descriptors(pid_t pid, int *fds, int n)
 			if (dup2(got, fds[i]) < 0) return errno;
 			close(got);
 		}
-		fcntl(fds[i], F_SETFD, cloexec_of(pid, fds[i]) ? FD_CLOEXEC : 0);
+		fcntl(fds[i], F_SETFD, cloexec_of(fds[i]) ? FD_CLOEXEC : 0);
 	}
 	close(pidfd);
 	return 0;
@@ -365,15 +382,15 @@ static int take_descriptors(pid_t pid, int *fds, int n)
 
 /* Where the program was and its umask, which the runtime's save reads
  * from its own process. */
-static void take_cwd_umask(pid_t pid)
+static void take_cwd_umask(void)
 {
 	char path[64], text[4096], *s;
 	int f;
 	ssize_t n;
 
-	snprintf(path, sizeof path, "/proc/%d/cwd", pid);
+	snprintf(path, sizeof path, "%s/cwd", proc);
 	if (chdir(path)) chdir("/");
-	snprintf(path, sizeof path, "/proc/%d/status", pid);
+	snprintf(path, sizeof path, "%s/status", proc);
 	f = open(path, O_RDONLY|O_CLOEXEC);
 	if (f < 0) return;
 	n = read(f, text, sizeof text - 1);
@@ -400,14 +417,15 @@ static void sync_image(struct zq_header *h)
 	h->sync_ns = now(CLOCK_MONOTONIC) - t0;
 }
 
-void guard_save(int dir, pid_t pid, struct held *held, size_t n, int sig, int fault)
+void guard_save(int dir, pid_t pid, pid_t tid, struct held *held, size_t n, int sig, int fault)
 {
 	uint64_t t0 = now(CLOCK_MONOTONIC);
 	struct zq_header *h = map_context(dir);
 	static int fds[1 << 16];
-	char path[32];
+	char path[64];
 	int err, nfd;
 
+	snprintf(proc, sizeof proc, "/proc/%d/task/%d", pid, tid);
 	/* Not yet written: the shim was killed before the program started. */
 	if (h && !h->magic) return;
 	if (!h || h->magic != ZQ_MAGIC || h->abi_version != ZQ_ABI_VERSION) {
@@ -427,7 +445,7 @@ void guard_save(int dir, pid_t pid, struct held *held, size_t n, int sig, int fa
 		/* Only where each thread was, for inspect (the lock does not
 		 * matter: it is never resumed): the launcher marks it faulted. */
 		if (!h->thread_count && !make_room(dir, n))
-			record_threads(dir, h, pid, held, n, sig);
+			record_threads(dir, h, held, n, sig);
 		return;
 	}
 	/* Killed in libc's start, before the runtime could take a failure
@@ -448,20 +466,20 @@ void guard_save(int dir, pid_t pid, struct held *held, size_t n, int sig, int fa
 		h->state = ZQ_STATE_LOST;
 		return;
 	}
-	if ((err = make_room(dir, n)) || (err = record_threads(dir, h, pid, held, n, sig))) {
+	if ((err = make_room(dir, n)) || (err = record_threads(dir, h, held, n, sig))) {
 		lose(h, err < 0 ? ZQ_LOST_RUNTIME : ZQ_LOST_GUARD, err < 0 ? 0 : err);
 		h->state = ZQ_STATE_LOST;
 		return;
 	}
-	snprintf(path, sizeof path, "/proc/%d/fd", pid);
+	snprintf(path, sizeof path, "%s/fd", proc);
 	nfd = numbers(path, fds, sizeof fds / sizeof *fds);
-	if (nfd < 0 || (err = take_descriptors(pid, fds, nfd))) {
+	if (nfd < 0 || (err = take_descriptors(tid, fds, nfd))) {
 		lose(h, ZQ_LOST_FDS, nfd < 0 ? errno : err);
 		h->state = ZQ_STATE_LOST;
 		close_all_but_std();
 		return;
 	}
-	take_cwd_umask(pid);
+	take_cwd_umask();
 	/* Set only now: while it is set, the guard's own mmap or malloc
 	 * would land in the program's tables. The save makes neither. */
 	if (h->lock) h->sections_caught++;

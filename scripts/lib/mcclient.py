@@ -13,6 +13,8 @@ protocol over TCP on 127.0.0.1 only.
   mcclient.py stats PORT              print curr_items total_items
   mcclient.py fill PORT MIB           store MIB mebibytes of 64 KiB values
   mcclient.py count PORT MIB          how many of those are still there
+  mcclient.py flood PORT STATEFILE    store 64 KiB values until the server
+        dies (or refuses one), then write every acknowledged key to STATEFILE
 """
 import json
 import os
@@ -189,15 +191,16 @@ def check(port, statefile):
     state = json.load(open(statefile))
     c = connect(port)
     lost = 0
+    want = (lambda k, v: value_big(int(k.split(":")[1]))) if state.get("big") else value
     for k, v in state["acked"].items():
         got = c.get(k)
         later = state["uncertain"].get(k)
-        if got != value(k, v) and (later is None or got != value(k, later)):
+        if got != want(k, v) and (later is None or got != want(k, later)):
             lost += 1
             print("check: %s lost its acknowledged version %d" % (k, v), file=sys.stderr)
     st = c.stats()
-    print("%d acknowledged keys, %d lost; curr_items %s total_items %s"
-          % (len(state["acked"]), lost, st["curr_items"], st["total_items"]))
+    print("%d acknowledged keys, %d lost; curr_items %s total_items %s evictions %s"
+          % (len(state["acked"]), lost, st["curr_items"], st["total_items"], st["evictions"]))
     if int(st["curr_items"]) < len(state["acked"]):
         print("check: curr_items is below the keys acknowledged", file=sys.stderr)
         lost += 1
@@ -217,6 +220,29 @@ def count(port, mib):
     n = sum(1 for i in range(mib * 16) if c.get("big:%d" % i) == value_big(i))
     print("%d of %d items intact" % (n, mib * 16))
     sys.exit(0 if n == mib * 16 else 1)
+
+
+def flood(port, statefile):
+    """Every STORED is acknowledged: the server must keep it whatever
+    ends it afterwards. One set without a reply is uncertain."""
+    c = connect(port)
+    acked = {}
+    uncertain = {}
+    i = 0
+    try:
+        while True:
+            k = "big:%d" % i
+            uncertain = {k: 0}
+            if not c.set(k, value_big(i)):
+                break
+            acked[k] = 0
+            uncertain = {}
+            i += 1
+    except (OSError, ConnectionError):
+        pass
+    with open(statefile, "w") as f:
+        json.dump({"acked": {k: 0 for k in acked}, "uncertain": uncertain, "big": True}, f)
+    print("%d items acknowledged" % len(acked))
 
 
 def value_big(i):
@@ -239,4 +265,5 @@ if __name__ == "__main__":
      "check": lambda: check(port, args[1]),
      "stats": lambda: stats(port),
      "fill": lambda: fill(port, int(args[1])),
-     "count": lambda: count(port, int(args[1]))}[cmd]()
+     "count": lambda: count(port, int(args[1])),
+     "flood": lambda: flood(port, args[1])}[cmd]()

@@ -43,6 +43,17 @@ public sealed class CliTests(Programs programs) : IClassFixture<Programs>, IDisp
         Assert.Equal("", r.Stdout);
     }
 
+    [Theory]
+    [InlineData("run", "--cgroup", "/nonexistent/cg", "--", "/bin/true")]
+    [InlineData("run", "--cgroup", "/proc", "--", "/bin/true")]
+    [InlineData("resume", "--cgroup", "/nonexistent/cg", "x")]
+    public void ACgroupThatIsNotOneIs125(params string[] args)
+    {
+        var r = Zhuque(args);
+        ZhuqueCli.AssertOneLineError(r, 125);
+        Assert.Contains("not a cgroup directory", r.Stderr);
+    }
+
     [Fact]
     public void UnknownOptionIsNamed()
     {

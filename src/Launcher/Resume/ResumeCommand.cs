@@ -31,8 +31,8 @@ public sealed class ResumeCommand(ResumeRequest request, string shimPath, string
             log.Debug("resuming {Image}: {Threads} saved by pid {Pid}", dir.Path,
                 ExitRecorder.Threads(saved.Context.Header.ThreadCount), saved.Context.Header.Pid);
             var launch = ShimSpawner.Resume(shimPath, dir.Fd, imageLock.Fd, saved.Manifest.Program, saved.Manifest.Cwd);
-            if (guardPath is not null)
-                launch = ShimSpawner.Guarded(launch, guardPath, dir.Fd, request.EndOnSignal);
+            launch = guardPath is null ? CgroupOption.Unguarded(launch, request.Cgroup)
+                : ShimSpawner.Guarded(launch, guardPath, dir.Fd, request.EndOnSignal, request.Cgroup);
             return Supervisor.Supervise(dir, launch, saved.Manifest,
                 SupervisedStart.Resume(saved.Context.Header.Failures, request.FailAfter), log);
         }

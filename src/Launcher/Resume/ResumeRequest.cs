@@ -3,6 +3,6 @@ namespace Zhuque.Launcher.Resume;
 /// <summary>
 /// What `zhuque resume` was asked to do. FailAfter: seconds after the
 /// resume at which another power failure (SIGPWR) is simulated.
-/// EndOnSignal: as for run (RunRequest).
+/// EndOnSignal, Cgroup: as for run (RunRequest).
 /// </summary>
-public sealed record ResumeRequest(string Image, double? FailAfter, bool Verbose, bool EndOnSignal = false);
+public sealed record ResumeRequest(string Image, double? FailAfter, bool Verbose, bool EndOnSignal = false, string? Cgroup = null);

@@ -57,7 +57,8 @@ public sealed class RunCommand(RunRequest request, string shimPath, string? guar
     }
 
     ShimLaunch Guard(ShimLaunch launch, ImageDirectory dir) =>
-        guardPath is null ? launch : ShimSpawner.Guarded(launch, guardPath, dir.Fd, request.EndOnSignal);
+        guardPath is null ? CgroupOption.Unguarded(launch, request.Cgroup)
+            : ShimSpawner.Guarded(launch, guardPath, dir.Fd, request.EndOnSignal, request.Cgroup);
 
     Manifest NewManifest(Manifest? previous, ResolvedProgram program) => new(
         Manifest.CurrentFormatVersion,

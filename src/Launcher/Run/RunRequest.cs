@@ -7,6 +7,7 @@ namespace Zhuque.Launcher.Run;
 /// mmap (faster; a full disk is then a SIGBUS in the program, not an ENOMEM).
 /// EndOnSignal: an unhandled SIGTERM, SIGINT, SIGHUP or SIGQUIT ends the
 /// program (image lost) instead of being saved like a SIGKILL.
+/// Cgroup: a cgroup directory the program alone joins (the guard stays out).
 /// </summary>
 public sealed record RunRequest(string? Image, bool Fresh, bool Verbose, IReadOnlyList<string> Command, double? FailAfter = null,
-    bool LazySpace = false, bool EndOnSignal = false);
+    bool LazySpace = false, bool EndOnSignal = false, string? Cgroup = null);

@@ -21,8 +21,13 @@ public static class ShimSpawner
 {
     public static string ShimPath => Path.Combine(AppContext.BaseDirectory, "zhuque-shim");
 
-    /// <summary>The guard (native/guard), installed beside the shim.</summary>
-    public static string GuardPath => Path.Combine(AppContext.BaseDirectory, "zhuque-guard");
+    /// <summary>
+    /// The guard (native/guard), installed beside the shim; none when
+    /// ZHUQUE_UNGUARDED=1, for benchmarks that measure the guard's price
+    /// (docs/benchmarks.md): a death by signal is then lost, not saved.
+    /// </summary>
+    public static string? GuardPath => Environment.GetEnvironmentVariable("ZHUQUE_UNGUARDED") == "1"
+        ? null : Path.Combine(AppContext.BaseDirectory, "zhuque-guard");
 
     /// <summary>
     /// The launch with the guard in front of the shim: `zhuque-guard
@@ -30,9 +35,10 @@ public static class ShimSpawner
     /// its first instruction and, when a signal kills the program, saves it
     /// into the image; it exits with the program's status. Without
     /// endOnSignal an unhandled SIGTERM, SIGINT, SIGHUP or SIGQUIT is saved
-    /// like a SIGKILL; with it, they end the program (image lost).
+    /// like a SIGKILL; with it, they end the program (image lost). With a
+    /// cgroup the program alone joins it before its first instruction.
     /// </summary>
-    public static ShimLaunch Guarded(ShimLaunch launch, string guard, int dirFd, bool endOnSignal)
+    public static ShimLaunch Guarded(ShimLaunch launch, string guard, int dirFd, bool endOnSignal, string? cgroup = null)
     {
         if (!File.Exists(launch.Shim))
             throw new ZhuqueException(ReturnCode.UsageOrInternal, $"the native shim is missing: {launch.Shim} (build it with make)");
@@ -41,7 +47,8 @@ public static class ShimSpawner
         return launch with
         {
             Shim = guard,
-            Argv = [guard, .. (endOnSignal ? (string[])["--end-on-signal"] : []), Number(dirFd), .. launch.Argv],
+            Argv = [guard, .. (endOnSignal ? (string[])["--end-on-signal"] : []), .. (cgroup is null ? (string[])[] : ["--cgroup", cgroup]),
+                Number(dirFd), .. launch.Argv],
         };
     }
 

@@ -36,7 +36,8 @@ public sealed class KillTests(CPrograms programs) : IClassFixture<CPrograms>, ID
             }
             if (r.ExitCode == 137 && r.Stderr.Contains("before it started", StringComparison.Ordinal))
                 continue; // killed while the shim was loading it: nothing ran
-            Assert.True(r.ExitCode == 0, $"{r}\nzhuque.log: {Log($"torture{run}")}");
+            Assert.True(r.ExitCode == 0,
+                $"{r}\nzhuque.log: {Log($"torture{run}")}\ninspect: {ZhuqueCli.Run(_tmp["state"], "inspect", _tmp[$"torture{run}"]).Stdout}");
             var got = r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Last();
             Assert.True(want.Stdout.Trim() == got, $"after {r.Failures} kills: {got}, native: {want.Stdout}");
         }
@@ -72,6 +73,57 @@ public sealed class KillTests(CPrograms programs) : IClassFixture<CPrograms>, ID
             Assert.True(r.ExitCode == 0 && r.Stdout.EndsWith("PASS\n", StringComparison.Ordinal),
                 $"{r}\nzhuque.log: {Log($"churn{run}")}\ninspect: {ZhuqueCli.Run(_tmp["state"], "inspect", _tmp[$"churn{run}"]).Stdout}");
         }
+    }
+
+    /// <summary>
+    /// A kill after the main thread created and joined 4,200 threads and
+    /// ended with pthread_exit while a worker goes on (tests/c/leader_exits.c).
+    /// The ended leader stays listed in /proc/PID/task until the process is
+    /// gone and never stops again: the guard's list of threads it let go
+    /// was full after 4,096 and never emptied, so it waited its 5 s and gave
+    /// the death up as lost; and the leader has no memory or descriptors
+    /// left, so the save reads the process through a held thread.
+    /// </summary>
+    [Fact]
+    public void AKillAfterTheLeaderEndedAndThousandsOfThreadsCameAndWentIsSaved()
+    {
+        var r = new Interrupter(_tmp["state"], _tmp["leader"], killWith: 9).Run(programs.Zhuque("leader_exits"), ["4200", "6"], [3.0]);
+        Assert.DoesNotContain("did not all stop", r.Stderr, StringComparison.Ordinal);
+        Assert.True(r.ExitCode == 0 && r.Failures == 1 && r.Stdout == "PASS\n", $"{r}\nzhuque.log: {Log("leader")}");
+    }
+
+    /// <summary>
+    /// Kills while the program maps 256 MiB at a time: most land inside
+    /// tmpfs's fallocate (the file space an image mapping takes), which the
+    /// kill ends with EINTR. The resumed thread is inside the runtime's
+    /// section and must redo the call (native/runtime/reserve.c): without
+    /// that, mmap failed with EINTR after the resume.
+    /// </summary>
+    [Fact]
+    public void AKillInsideTheRuntimesFallocateIsRedoneAfterTheResume()
+    {
+        var random = new Random();
+        for (var run = 0; run < 3; run++)
+        {
+            var delays = new[] { 0.2 + random.NextDouble() * 0.6 };
+            var r = new Interrupter(_tmp["state"], _tmp[$"fallocate{run}"], killWith: 9).Run(programs.Zhuque("mmap_under_signals"), ["10"], delays);
+            Assert.True(r.ExitCode == 0 && r.Stdout == "PASS\n", $"{r}\nzhuque.log: {Log($"fallocate{run}")}");
+        }
+    }
+
+    /// <summary>
+    /// A thread killed at the first instruction of the runtime's exit tail
+    /// (tests/c/exit_tail_start.c parks one there, behind a pause, with r12
+    /// and r13 naming other live memory): the guard finishes its tail and
+    /// must take the stack from the tail's arguments (rdi, rsi), since the
+    /// tail has not yet moved them to r12 and r13. It punched the live
+    /// memory named by the stale registers: the resumed program read 0s.
+    /// </summary>
+    [Fact]
+    public void AKillAtTheStartOfTheExitTailGivesBackOnlyThatThreadsStack()
+    {
+        var r = new Interrupter(_tmp["state"], _tmp["tail"], killWith: 9).Run(programs.Zhuque("exit_tail_start"), ["4"], [1.5]);
+        Assert.True(r.ExitCode == 0 && r.Failures == 1 && r.Stdout == "ready\nPASS\n", $"{r}\nzhuque.log: {Log("tail")}");
     }
 
     string Log(string image)
