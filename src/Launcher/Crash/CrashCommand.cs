@@ -71,8 +71,9 @@ public sealed class CrashCommand(CrashRequest request, TextWriter output)
             if (!held)
                 throw new ZhuqueException(ReturnCode.ImageNeedsFresh,
                     $"image {dir.Path} is not running (state {(context is null ? "none" : ContextFile.StateName(context.State))})");
-            if (context is { State: ZqState.Running, Header.Pid: > 0 })
-                return context.Header.Pid;
+            // The context names the program's pid inside its namespace.
+            if (context is { State: ZqState.Running, Header.Pid: > 0 } && LockHolder.Program(dir, context.Header.Pid) is { } pid)
+                return pid;
             Sleep(dir, clock, "to run");
         }
     }
