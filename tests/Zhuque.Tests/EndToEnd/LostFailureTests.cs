@@ -25,7 +25,7 @@ public sealed class LostFailureTests(CPrograms programs) : IClassFixture<CProgra
     ProcResult Cli(params string[] args) => ZhuqueCli.Run(_state.Path, args);
 
     int ProgramPid(string image) =>
-        JsonDocument.Parse(Cli("inspect", "--json", image).Stdout).RootElement.GetProperty("pid").GetInt32();
+        JsonDocument.Parse(Cli("inspect", "--json", image).Stdout).RootElement.GetProperty("outerPid").GetInt32();
 
     /// <summary>
     /// 961 MiB of unread bytes in 961 pipes of 1 MiB: more than the save
