@@ -10,10 +10,14 @@
 
 /* A recreated thread has its saved tid (the shim creates it with clone3
  * set_tid in the program's own pid namespace), so every tid musl or the
- * program stored is still right. The kernel's robust list is the
- * thread's to register again. */
+ * program stored is still right. What the kernel writes when a thread
+ * dies, its robust list (FUTEX_OWNER_DIED into each mutex it holds) and
+ * clear_child_tid (0 into musl's thread list lock), is given back only
+ * once the image is running: a resume killed before then must leave the
+ * saved memory as it was, and the guard saves a kill after it. */
 static void rejoin(struct pthread *self)
 {
+	__syscall(SYS_set_tid_address, &__thread_list_lock);
 	if (self->robust_list.off)
 		__syscall(SYS_set_robust_list, &self->robust_list, 3*sizeof(long));
 }
@@ -104,7 +108,6 @@ _Noreturn void __zq_resume_thread(struct zq_thread *t)
 	uint64_t frame = t->frame;
 	uint32_t threads = h->thread_count;
 
-	rejoin(__pthread_self());
 	/* Its name, as ps and pgrep show it: the shim's otherwise. */
 	if (t->comm[0]) __syscall(SYS_prctl, PR_SET_NAME, t->comm);
 	if (t->ss_sp) {
@@ -115,5 +118,6 @@ _Noreturn void __zq_resume_thread(struct zq_thread *t)
 	/* Any one thread leads; the first entry is always there. */
 	if (t == ZQ_THREADS(h)) lead(h, threads);
 	else follow(h);
+	rejoin(__pthread_self());
 	sigreturn(frame);
 }

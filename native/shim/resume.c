@@ -10,7 +10,7 @@
 
 #define EEXIST 17
 #define THREAD_FLAGS (CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD \
-	|CLONE_SYSVSEM|CLONE_SETTLS|CLONE_CHILD_CLEARTID)
+	|CLONE_SYSVSEM|CLONE_SETTLS)
 #define CLONE_VM 0x100
 #define CLONE_FS 0x200
 #define CLONE_FILES 0x400
@@ -18,7 +18,6 @@
 #define CLONE_THREAD 0x10000
 #define CLONE_SYSVSEM 0x40000
 #define CLONE_SETTLS 0x80000
-#define CLONE_CHILD_CLEARTID 0x200000
 
 #define CAP_CHECKPOINT_RESTORE 40
 #define PR_CAP_AMBIENT 47
@@ -175,13 +174,14 @@ static void born(struct zq_thread *t)
 	entry(t);
 }
 
-/* Each thread with its saved tid (clone3 set_tid, as CRIU does), and
- * musl's clear-tid word, on which pthread_exit and join rely. */
-static void spawn(struct zq_header *h, struct zq_thread *t)
+/* Each thread with its saved tid (clone3 set_tid, as CRIU does). musl's
+ * clear-tid word, on which pthread_exit and join rely, is set by the
+ * runtime once the image runs (resume.c there). */
+static void spawn(struct zq_thread *t)
 {
 	int32_t tid = t->tid;
 	struct clone_args a = {
-		.flags = THREAD_FLAGS, .child_tid = h->tl_lock, .tls = t->tp,
+		.flags = THREAD_FLAGS, .tls = t->tp,
 		.stack = stack_below(t) - 64, .stack_size = 64,
 		.set_tid = (uint64_t)&tid, .set_tid_size = 1,
 	};
@@ -233,11 +233,10 @@ _Noreturn void resume(int dir, int lock, const char *path, uint64_t *kaux)
 	h->resume_go = 0;
 	sys4(SYS_rt_sigprocmask, SIG_BLOCK, &all, 0, 8);
 	leader = pick_leader(h);
-	for (i = 0; i < h->thread_count; i++) if (i != leader) spawn(h, &t[i]);
+	for (i = 0; i < h->thread_count; i++) if (i != leader) spawn(&t[i]);
 	/* The main thread had ended: the leader's pid stays, as it did. */
 	if (leader == h->thread_count) for (;;) sys(SYS_exit, 0, 0, 0);
 	sys(SYS_arch_prctl, ARCH_SET_FS, t[leader].tp, 0);
-	sys(SYS_set_tid_address, h->tl_lock, 0, 0);
 	drop_ambient();
 	enter_resume(h->resume_entry, &t[leader], stack_below(&t[leader]));
 }

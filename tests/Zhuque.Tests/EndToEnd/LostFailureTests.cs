@@ -127,7 +127,7 @@ public sealed class LostFailureTests(CPrograms programs) : IClassFixture<CProgra
     }
 
     /// <summary>
-    /// The shim zhuque started (under the guard: the launcher's grandchild),
+    /// The shim zhuque started (under the guard and its init),
     /// once it sleeps in nanosleep (35): the only sleep of a resume is the
     /// bind retried while the port is taken.
     /// </summary>
@@ -136,7 +136,9 @@ public sealed class LostFailureTests(CPrograms programs) : IClassFixture<CProgra
         var clock = System.Diagnostics.Stopwatch.StartNew();
         while (clock.Elapsed < TimeSpan.FromSeconds(30))
         {
-            foreach (var child in Children(launcher).SelectMany(c => Children(int.Parse(c, CultureInfo.InvariantCulture)).Prepend(c)))
+            // The guard, the init of the program's pid namespace, the shim.
+            var program = ProgramKiller.Grandchild(launcher);
+            foreach (var child in program > 0 ? [program.ToString(CultureInfo.InvariantCulture)] : Array.Empty<string>())
             {
                 try
                 {
