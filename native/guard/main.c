@@ -293,7 +293,7 @@ int main(int argc, char **argv)
 		 * ends as it died. */
 		if (dying_already(pid)) {
 			waitpid(pid, &st, 0);
-			end_as(st);
+			guard_ns_exit(st);
 		}
 		kill(pid, SIGKILL);
 		waitpid(pid, &st, 0);
