@@ -38,6 +38,12 @@ void guard_save(int dir, pid_t pid, pid_t tid, struct held *, size_t n, int sig,
 void guard_restore_words(void);
 void guard_give_up(int dir);
 
+/* ns.c: the program's pid namespace, the guard its init. */
+pid_t guard_ns_init(void);
+int guard_ns_wait(pid_t init);
+_Noreturn void guard_ns_exit(int status);
+void guard_ns_child(int resuming);
+
 /* Set when the guard started a resume (`zhuque-shim resume ...`). */
 extern int guard_resuming;
 

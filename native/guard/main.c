@@ -82,6 +82,7 @@ static _Noreturn void start(int gate, char **argv)
 	/* Until the guard has seized it: traced from the shim's first instruction. */
 	while (read(gate, &c, 1) < 0 && errno == EINTR);
 	close(gate);
+	guard_ns_child(guard_resuming);
 	execv(argv[0], argv);
 	dprintf(2, "zhuque-guard: cannot start %s: %s\n", argv[0], strerror(errno));
 	_exit(126);
@@ -360,6 +361,12 @@ int main(int argc, char **argv)
 	guard_resuming = argc - i > 1 && !strcmp(argv[i + 1], "resume");
 	signal(SIGPIPE, SIG_IGN);
 	sigaction(SIGALRM, &(struct sigaction){ .sa_handler = on_alarm }, 0);
+	/* From here on the init of the program's pid namespace (ns.c). */
+	if ((pid = guard_ns_init()) > 0) {
+		child = pid;
+		catch_forwarded();
+		end_as(guard_ns_wait(pid));
+	}
 	if (pipe2(gate, O_CLOEXEC)) {
 		dprintf(2, "zhuque-guard: pipe: %s\n", strerror(errno));
 		return GUARD_USAGE;
@@ -388,7 +395,7 @@ int main(int argc, char **argv)
 		 * ends as it died. */
 		if (dying_already(pid)) {
 			waitpid(pid, &st, 0);
-			end_as(st);
+			guard_ns_exit(st);
 		}
 		kill(pid, SIGKILL);
 		waitpid(pid, &st, 0);
@@ -400,5 +407,5 @@ int main(int argc, char **argv)
 	close(gate[1]);
 	st = trace(dir, pid);
 	guard_restore_words();
-	end_as(st);
+	guard_ns_exit(st);
 }

@@ -65,7 +65,7 @@ static int record(void *uc, int sig)
 	}
 	if (__zq_in_section())
 		a_inc((volatile int *)&h->sections_caught);
-	t->tid = t->mem_tid = __syscall(SYS_gettid);
+	t->tid = __syscall(SYS_gettid);
 	t->tp = (uint64_t)__pthread_self();
 	t->frame = (uint64_t)uc;
 	t->signo = sig;

@@ -40,7 +40,6 @@ void __zq_start(void)
 	if (!h) return;
 	h->tl_lock = (uint64_t)&__thread_list_lock;
 	h->resume_entry = (uint64_t)__zq_resume_thread;
-	__zq_find_open_files();
 	__zq_tls_ready = 1;
 	__zq_install_handlers();
 }

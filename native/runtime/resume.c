@@ -3,78 +3,21 @@
 #include "atomic.h"
 #include "futex.h"
 #include "pthread_impl.h"
-#include "stdio_impl.h"
 #include <signal.h>
 #include <stdio.h>
 #include <sys/prctl.h>
 #include <string.h>
 
-/* musl keeps kernel thread ids in a few places: the thread's own struct,
- * the owner of the thread list lock, the owner word of every mutex on the
- * thread's robust list (all but normal mutexes), and stdio FILE locks.
- * A recreated thread has a new tid, so each is rewritten to it. */
-static int retag(int word, int a, int b, int tid, int mask)
+/* A recreated thread has its saved tid (the shim creates it with clone3
+ * set_tid in the program's own pid namespace), so every tid musl or the
+ * program stored is still right. What the kernel writes when a thread
+ * dies, its robust list (FUTEX_OWNER_DIED into each mutex it holds) and
+ * clear_child_tid (0 into musl's thread list lock), is given back only
+ * once the image is running: a resume killed before then must leave the
+ * saved memory as it was, and the guard saves a kill after it. */
+static void rejoin(struct pthread *self)
 {
-	int owner = word & mask;
-	return owner == a || owner == b ? (word & ~mask) | tid : word;
-}
-
-/* Threads rewrite at the same time, each only the words naming its own
- * tids: a word is stored only when it changes, so no thread puts back a
- * value another has just rewritten. */
-static void retag_word(volatile int *w, int a, int b, int tid, int mask)
-{
-	int v = *w, n = retag(v, a, b, tid, mask);
-	if (n != v) *w = n;
-}
-
-/* musl's list of open FILEs (fopen, fdopen, ...) has its head behind
- * __ofl_lock; it is found once at start, when taking the lock is free,
- * because at a resume a captured thread may hold it. */
-static FILE **open_files;
-
-void __zq_find_open_files(void)
-{
-	open_files = __ofl_lock();
-	__ofl_unlock();
-}
-
-static void retag_files(int a, int b, int tid)
-{
-	FILE *f;
-
-	retag_word(&stdin->lock, a, b, tid, ~MAYBE_WAITERS);
-	retag_word(&stdout->lock, a, b, tid, ~MAYBE_WAITERS);
-	retag_word(&stderr->lock, a, b, tid, ~MAYBE_WAITERS);
-	for (f = open_files ? *open_files : 0; f; f = f->next)
-		retag_word(&f->lock, a, b, tid, ~MAYBE_WAITERS);
-}
-
-static void retag_all(struct pthread *self, int a, int b, int tid)
-{
-	volatile void *volatile *rp;
-
-	self->tid = retag(self->tid, a, b, tid, -1);
-	retag_word(&__thread_list_lock, a, b, tid, -1);
-	for (rp = self->robust_list.head; rp && rp != &self->robust_list.head; rp = *rp) {
-		pthread_mutex_t *m = (void *)((char *)rp - offsetof(pthread_mutex_t, _m_next));
-		m->_m_lock = retag(m->_m_lock, a, b, tid, 0x3fffffff);
-	}
-	retag_files(a, b, tid);
-}
-
-/* A resume can be killed half way through, and the image must still
- * resume: the memory then names the saved tid in some places and the cut
- * short resume's tid (mem_tid) in others. So every word goes back to the
- * saved tid first, then mem_tid is recorded, then every word takes the
- * new one; a cut at any point leaves only the two recorded tids. */
-static void fix_owners(struct pthread *self, struct zq_thread *t, int tid)
-{
-	retag_all(self, t->tid, t->mem_tid, t->tid);
-	a_barrier();
-	t->mem_tid = tid;
-	a_barrier();
-	retag_all(self, t->tid, t->tid, tid);
+	__syscall(SYS_set_tid_address, &__thread_list_lock);
 	if (self->robust_list.off)
 		__syscall(SYS_set_robust_list, &self->robust_list, 3*sizeof(long));
 }
@@ -121,8 +64,8 @@ static int power_pending(void)
 	return set >> (SIGPWR - 1) & 1;
 }
 
-/* The leader lets every thread go at once, once all have fixed their
- * tids: until then no program code runs that could name an old tid. */
+/* The leader lets every thread go at once, once all have registered
+ * their robust lists, names and sigaltstacks. */
 static void lead(struct zq_header *h, uint32_t threads)
 {
 	struct zq_thread *t = ZQ_THREADS(h);
@@ -164,17 +107,17 @@ _Noreturn void __zq_resume_thread(struct zq_thread *t)
 	struct zq_header *h = __zq_ctx;
 	uint64_t frame = t->frame;
 	uint32_t threads = h->thread_count;
-	int tid = __syscall(SYS_gettid);
 
-	fix_owners(__pthread_self(), t, tid);
 	/* Its name, as ps and pgrep show it: the shim's otherwise. */
 	if (t->comm[0]) __syscall(SYS_prctl, PR_SET_NAME, t->comm);
 	if (t->ss_sp) {
 		stack_t ss = { (void *)t->ss_sp, t->ss_flags, t->ss_size };
 		__syscall(SYS_sigaltstack, &ss, 0);
-		__zq_record_altstack(&ss); /* under the new tid, for the guard */
+		__zq_record_altstack(&ss); /* for the guard */
 	}
-	if (tid == __syscall(SYS_getpid)) lead(h, threads);
+	/* Any one thread leads; the first entry is always there. */
+	if (t == ZQ_THREADS(h)) lead(h, threads);
 	else follow(h);
+	rejoin(__pthread_self());
 	sigreturn(frame);
 }

@@ -72,7 +72,6 @@ hidden void __zq_call_app_power(int, siginfo_t *, void *);
 hidden void __zq_on_power(int, siginfo_t *, void *);
 hidden void __zq_on_stop(int, siginfo_t *, void *);
 hidden _Noreturn void __zq_resume_thread(struct zq_thread *);
-hidden void __zq_find_open_files(void);
 hidden void __zq_record_altstack(const stack_t *);
 
 /* Descriptors (fds.c, fd_KIND.c): saved by the coordinator at a failure. */

@@ -8,8 +8,9 @@
 #include <sys/mman.h>
 #include <asm/prctl.h>
 
+#define EEXIST 17
 #define THREAD_FLAGS (CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD \
-	|CLONE_SYSVSEM|CLONE_SETTLS|CLONE_CHILD_CLEARTID)
+	|CLONE_SYSVSEM|CLONE_SETTLS)
 #define CLONE_VM 0x100
 #define CLONE_FS 0x200
 #define CLONE_FILES 0x400
@@ -17,10 +18,19 @@
 #define CLONE_THREAD 0x10000
 #define CLONE_SYSVSEM 0x40000
 #define CLONE_SETTLS 0x80000
-#define CLONE_CHILD_CLEARTID 0x200000
 
-long spawn_thread(unsigned long flags, uint64_t stack, uint64_t ctid,
-	uint64_t tls, uint64_t fn, void *arg);
+#define CAP_CHECKPOINT_RESTORE 40
+#define PR_CAP_AMBIENT 47
+#define PR_CAP_AMBIENT_IS_SET 1
+#define PR_CAP_AMBIENT_CLEAR_ALL 4
+
+struct clone_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal;
+	uint64_t stack, stack_size, tls, set_tid, set_tid_size, cgroup;
+};
+
+long spawn_thread3(struct clone_args *, uint64_t size, void (*fn)(struct zq_thread *),
+	struct zq_thread *arg);
 _Noreturn void enter_resume(uint64_t fn, void *arg, uint64_t stack);
 
 static int open_file(int dir, const char *name)
@@ -125,13 +135,60 @@ static uint64_t stack_below(const struct zq_thread *t)
 	return (t->frame - 512) & -16UL;
 }
 
-static uint32_t pick_leader(struct zq_header *h, int old_pid)
+/* The saved thread whose tid is the process's pid: this one, the
+ * process the guard started in a new pid namespace, where it has the
+ * saved pid. None when the program's main thread had ended. */
+static uint32_t pick_leader(struct zq_header *h)
 {
 	const struct zq_thread *t = ZQ_THREADS(h);
+	long pid = sys(SYS_getpid, 0, 0, 0);
 	uint32_t i;
 
-	for (i = 0; i < h->thread_count; i++) if (t[i].tid == old_pid) return i;
-	return 0;
+	if (pid != h->pid)
+		die(EXIT_SETUP, "the resume is not in the program's own pid namespace (start it with zhuque resume)", 0, 0);
+	for (i = 0; i < h->thread_count; i++) if (t[i].tid == h->pid) return i;
+	return h->thread_count;
+}
+
+/* The guard gave a user's shim CAP_CHECKPOINT_RESTORE (ambient) to create
+ * threads with their tids; every thread gives it up before the program
+ * runs. A root shim was given nothing and keeps what it had. */
+static void drop_ambient(void)
+{
+	uint32_t head[2] = { 0x20080522, 0 }, data[6];
+
+	if (sys6(SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, CAP_CHECKPOINT_RESTORE, 0, 0, 0) != 1) return;
+	sys6(SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0, 0);
+	memset(data, 0, sizeof data);
+	if (sys(SYS_capset, head, data, 0) < 0) die(EXIT_SETUP, "cannot drop the capability to set thread ids", 0, 0);
+}
+
+typedef void entry_fn(struct zq_thread *);
+
+/* A recreated thread's first code: the runtime's entry never returns. */
+static void born(struct zq_thread *t)
+{
+	entry_fn *entry = (entry_fn *)((struct zq_header *)ZQ_CONTEXT_ADDR)->resume_entry;
+
+	drop_ambient();
+	entry(t);
+}
+
+/* Each thread with its saved tid (clone3 set_tid, as CRIU does). musl's
+ * clear-tid word, on which pthread_exit and join rely, is set by the
+ * runtime once the image runs (resume.c there). */
+static void spawn(struct zq_thread *t)
+{
+	int32_t tid = t->tid;
+	struct clone_args a = {
+		.flags = THREAD_FLAGS, .tls = t->tp,
+		.stack = stack_below(t) - 64, .stack_size = 64,
+		.set_tid = (uint64_t)&tid, .set_tid_size = 1,
+	};
+	long r = spawn_thread3(&a, sizeof a, born, t);
+
+	if (r == -EEXIST) die(EXIT_SETUP, "a saved thread id is taken in the new pid namespace", 0, r);
+	if (r < 0) die(EXIT_SETUP, "cannot recreate a thread with its saved id", 0, r);
 }
 
 _Noreturn void resume(int dir, int lock, const char *path, uint64_t *kaux)
@@ -142,7 +199,7 @@ _Noreturn void resume(int dir, int lock, const char *path, uint64_t *kaux)
 	struct zq_thread *t = ZQ_THREADS(h);
 	uint64_t vdso = 0, all = -1UL;
 	uint32_t i, leader;
-	long rdir, r;
+	long rdir;
 
 	for (; kaux[0]; kaux += 2) if (kaux[0] == AT_SYSINFO_EHDR) vdso = kaux[1];
 	if (vdso != h->vdso)
@@ -175,14 +232,11 @@ _Noreturn void resume(int dir, int lock, const char *path, uint64_t *kaux)
 	h->resume_ready = 0;
 	h->resume_go = 0;
 	sys4(SYS_rt_sigprocmask, SIG_BLOCK, &all, 0, 8);
-	leader = pick_leader(h, h->pid);
-	for (i = 0; i < h->thread_count; i++) {
-		if (i == leader) continue;
-		r = spawn_thread(THREAD_FLAGS, stack_below(&t[i]), h->tl_lock,
-			t[i].tp, h->resume_entry, &t[i]);
-		if (r < 0) die(EXIT_SETUP, "cannot recreate a thread", 0, r);
-	}
+	leader = pick_leader(h);
+	for (i = 0; i < h->thread_count; i++) if (i != leader) spawn(&t[i]);
+	/* The main thread had ended: the leader's pid stays, as it did. */
+	if (leader == h->thread_count) for (;;) sys(SYS_exit, 0, 0, 0);
 	sys(SYS_arch_prctl, ARCH_SET_FS, t[leader].tp, 0);
-	sys(SYS_set_tid_address, h->tl_lock, 0, 0);
+	drop_ambient();
 	enter_resume(h->resume_entry, &t[leader], stack_below(&t[leader]));
 }

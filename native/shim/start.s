@@ -57,6 +57,27 @@ spawn_thread:
 	pop %r12
 	ret
 
+/* spawn_thread3(args, size, fn, arg): clone3 a thread that calls
+ * fn(arg) on the stack the clone_args give it. */
+.global spawn_thread3
+.type   spawn_thread3,@function
+spawn_thread3:
+	push %r12
+	push %r13
+	mov %rdx,%r12       /* fn */
+	mov %rcx,%r13       /* arg */
+	mov $435,%eax       /* SYS_clone3 */
+	syscall
+	test %rax,%rax
+	jnz 1f
+	xor %ebp,%ebp
+	mov %r13,%rdi
+	call *%r12
+	hlt
+1:	pop %r13
+	pop %r12
+	ret
+
 /* enter_resume(fn, arg, stack): call fn(arg) on another stack. */
 .global enter_resume
 .type   enter_resume,@function

@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #define ZQ_MAGIC        0x314d494555514857ULL /* "WHQUEIM1" little-endian */
-#define ZQ_ABI_VERSION  7
+#define ZQ_ABI_VERSION  8
 
 /* The auxv entry by which the shim tells the runtime where the context
  * lives. A program started any other way has no such entry, and the
@@ -145,7 +145,7 @@ enum zq_thread_state {
 };
 
 /* A thread captured at a failure: written by the runtime (the shim at
- * resume only reads it; the runtime sets mem_tid and frees the entry). */
+ * resume only reads it; the runtime frees the entry). */
 struct zq_thread {
 	uint64_t tp;      /* thread pointer (fs base) */
 	uint64_t frame;   /* its ucontext_t, pushed by the kernel on its stack */
@@ -155,8 +155,8 @@ struct zq_thread {
 	uint32_t ss_flags; /* its sigaltstack */
 	uint64_t ss_sp;
 	uint64_t ss_size;
-	int32_t  mem_tid; /* the tid musl's memory may name besides tid: the
-	                   * new tid of a resume that was cut short */
+	int32_t  mem_tid; /* unused since ABI 8 (a resume keeps every tid);
+	                   * was the tid of a resume cut short */
 	uint32_t pad0;
 	uint8_t  comm[16]; /* its name (PR_GET_NAME), given back at resume */
 };

@@ -71,8 +71,13 @@ public sealed class CrashCommand(CrashRequest request, TextWriter output)
             if (!held)
                 throw new ZhuqueException(ReturnCode.ImageNeedsFresh,
                     $"image {dir.Path} is not running (state {(context is null ? "none" : ContextFile.StateName(context.State))})");
+            // The context names the program's pid inside its namespace;
+            // no process with that pid holds the lock: nothing is signalled.
             if (context is { State: ZqState.Running, Header.Pid: > 0 })
-                return context.Header.Pid;
+                return LockHolder.Program(dir, context.Header.Pid) ?? (ImageLock.IsHeld(dir)
+                    ? throw new ZhuqueException(ReturnCode.UsageOrInternal,
+                        $"pid {context.Header.Pid} named by image {dir.Path} does not hold its lock; not signalling it")
+                    : throw new ZhuqueException(ReturnCode.ImageNeedsFresh, $"image {dir.Path} is not running (pid {context.Header.Pid} ended)"));
             Sleep(dir, clock, "to run");
         }
     }

@@ -19,10 +19,65 @@ public static class LockHolder
         if (lockFile is null)
             return null;
         var st = Posix.FStat(lockFile.Number);
-        if (contextPid > 0 && HasOpen(contextPid, st))
-            return contextPid;
+        if (contextPid > 0 && Program(contextPid, st) is { } program)
+            return program;
         return FlockOwners(st.Ino).FirstOrDefault(pid => pid != Environment.ProcessId && HasOpen(pid, st)) is var p and > 0
             ? p : null;
+    }
+
+    /// <summary>
+    /// The program's pid as zhuque sees it. The context has the pid the
+    /// program has inside its own pid namespace (the guard is the init
+    /// there, docs/design.md), the same number for every image: the program
+    /// is the process whose innermost pid (the last of NSpid) is that one
+    /// and that has IMAGE/lock open.
+    /// </summary>
+    public static int? Program(ImageDirectory dir, int innerPid)
+    {
+        using var lockFile = dir.OpenDescriptor(ImageFiles.Lock, Libc.O_RDONLY);
+        return lockFile is null ? null : Program(innerPid, Posix.FStat(lockFile.Number));
+    }
+
+    static int? Program(int innerPid, Stat lockFile)
+    {
+        IEnumerable<string> entries;
+        try
+        {
+            entries = Directory.EnumerateDirectories("/proc").ToList();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+        foreach (var entry in entries)
+        {
+            if (!int.TryParse(Path.GetFileName(entry), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ||
+                InnermostPid(pid) != innerPid)
+                continue;
+            if (HasOpen(pid, lockFile))
+                return pid;
+        }
+        return null;
+    }
+
+    /// <summary>The last number of "NSpid:" in /proc/PID/status: the pid in the process's own namespace.</summary>
+    static int? InnermostPid(int pid)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+            {
+                if (!line.StartsWith("NSpid:", StringComparison.Ordinal))
+                    continue;
+                var f = line.Split(['\t', ' '], StringSplitOptions.RemoveEmptyEntries);
+                return f.Length > 1 && int.TryParse(f[^1], CultureInfo.InvariantCulture, out var inner) ? inner : null;
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Gone, or not ours to look at.
+        }
+        return null;
     }
 
     /// <summary>Pids of the flock locks on that inode number ("N: FLOCK ADVISORY WRITE PID MAJ:MIN:INO START END").</summary>

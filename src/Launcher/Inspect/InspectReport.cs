@@ -4,7 +4,9 @@ namespace Zhuque.Launcher.Inspect;
 
 /// <summary>
 /// What `inspect` shows, in text or as JSON. State is "none" when the image
-/// has no context yet; Pid is set only while a process holds the image lock.
+/// has no context yet; Pid is set only while a process holds the image lock:
+/// the program's pid inside its own pid namespace (the context's), and
+/// OuterPid the same process as zhuque sees it, to signal it by.
 /// Failures and Resumes come from the context, and SectionsCaught: how many
 /// of those failures found a thread inside a runtime section (the lock held); LastSaved, SaveNs (how long
 /// the capture took) and SyncNs (of which msync) once a failure was saved;
@@ -29,6 +31,7 @@ public sealed record InspectReport(
     string? Space,
     bool InUse,
     int? Pid,
+    int? OuterPid,
     DateTime? Started,
     int? ExitStatus,
     uint? Failures,

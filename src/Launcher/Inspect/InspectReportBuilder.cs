@@ -33,6 +33,7 @@ public static class InspectReportBuilder
             context is null ? null : (context.Header.Flags & Layout.FlagLazySpace) != 0 ? "lazy" : "reserved",
             inUse,
             inUse && context is not null && context.Header.Pid > 0 ? context.Header.Pid : null,
+            inUse && context is not null && context.Header.Pid > 0 ? LockHolder.Program(dir, context.Header.Pid) : null,
             context?.Started?.UtcDateTime,
             context?.State == ZqState.Exited ? context.Header.ExitStatus : null,
             context?.Header.Failures,

@@ -21,7 +21,7 @@ public static class TextReportWriter
         if (report.Space is { } space)
             output.WriteLine($"space:     {(space == "lazy" ? "taken at first store (--lazy-space)" : "reserved when mapped")}");
         if (report.Pid is { } pid)
-            output.WriteLine(string.Create(c, $"pid:       {pid}"));
+            output.WriteLine(string.Create(c, $"pid:       {pid}{(report.OuterPid is { } outer ? $" (outside its pid namespace: {outer})" : "")}"));
         if (report.Started is { } started)
             output.WriteLine($"started:   {Time(started)}");
         if (report.ExitStatus is { } exit)

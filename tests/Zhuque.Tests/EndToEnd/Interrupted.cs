@@ -14,9 +14,10 @@ public sealed record InterruptedRun(int ExitCode, int Failures, string Stdout, s
 /// turn (run --fail-after, then resume --fail-after), resuming until it
 /// ends on its own; after the last delay it resumes without failing.
 /// With killWith, the program is sent that signal by its own pid instead
-/// (ProgramKiller), the delay counted from the start of zhuque.
+/// (ProgramKiller), the delay counted from the start of zhuque. With
+/// runAs, zhuque is started through that command (setpriv as another user).
 /// </summary>
-public sealed class Interrupter(string stateHome, string image, int? killWith = null)
+public sealed class Interrupter(string stateHome, string image, int? killWith = null, IReadOnlyList<string>? runAs = null)
 {
     public InterruptedRun Run(string program, IEnumerable<string> args, IEnumerable<double> delays,
         string? stdinOnResume = null, int stepTimeoutMs = 120_000)
@@ -78,7 +79,7 @@ public sealed class Interrupter(string stateHome, string image, int? killWith = 
 
     (int, string, string) Step(List<string> args, string? stdin, bool keepStdinOpen, int timeoutMs, double? killAfter)
     {
-        var info = new ProcessStartInfo(Repo.Zhuque)
+        var info = new ProcessStartInfo(runAs is null ? Repo.Zhuque : runAs[0])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -86,7 +87,8 @@ public sealed class Interrupter(string stateHome, string image, int? killWith = 
             UseShellExecute = false,
         };
         info.Environment["XDG_STATE_HOME"] = stateHome;
-        foreach (var a in args)
+        List<string> prefix = runAs is null ? [] : [.. runAs.Skip(1), Repo.Zhuque];
+        foreach (var a in prefix.Concat(args))
             info.ArgumentList.Add(a);
         using var p = Process.Start(info)!;
         using var killer = killAfter is { } seconds ? new ProgramKiller(p.Id, seconds, killWith!.Value) : null;

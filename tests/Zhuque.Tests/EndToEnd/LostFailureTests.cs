@@ -25,7 +25,7 @@ public sealed class LostFailureTests(CPrograms programs) : IClassFixture<CProgra
     ProcResult Cli(params string[] args) => ZhuqueCli.Run(_state.Path, args);
 
     int ProgramPid(string image) =>
-        JsonDocument.Parse(Cli("inspect", "--json", image).Stdout).RootElement.GetProperty("pid").GetInt32();
+        JsonDocument.Parse(Cli("inspect", "--json", image).Stdout).RootElement.GetProperty("outerPid").GetInt32();
 
     /// <summary>
     /// 961 MiB of unread bytes in 961 pipes of 1 MiB: more than the save
@@ -127,7 +127,7 @@ public sealed class LostFailureTests(CPrograms programs) : IClassFixture<CProgra
     }
 
     /// <summary>
-    /// The shim zhuque started (under the guard: the launcher's grandchild),
+    /// The shim zhuque started (under the guard and its init),
     /// once it sleeps in nanosleep (35): the only sleep of a resume is the
     /// bind retried while the port is taken.
     /// </summary>
@@ -136,7 +136,9 @@ public sealed class LostFailureTests(CPrograms programs) : IClassFixture<CProgra
         var clock = System.Diagnostics.Stopwatch.StartNew();
         while (clock.Elapsed < TimeSpan.FromSeconds(30))
         {
-            foreach (var child in Children(launcher).SelectMany(c => Children(int.Parse(c, CultureInfo.InvariantCulture)).Prepend(c)))
+            // The guard, the init of the program's pid namespace, the shim.
+            var program = ProgramKiller.Grandchild(launcher);
+            foreach (var child in program > 0 ? [program.ToString(CultureInfo.InvariantCulture)] : Array.Empty<string>())
             {
                 try
                 {

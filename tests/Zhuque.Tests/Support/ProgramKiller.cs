@@ -5,7 +5,7 @@ namespace Zhuque.Tests.Support;
 
 /// <summary>
 /// Sends a signal to the program a zhuque process runs, by the program's
-/// own pid (the launcher's grandchild, under the guard), a given time
+/// own pid (the launcher's great-grandchild, under the guard and its init), a given time
 /// after the launcher started: what an operator's `kill -9 PID`, a service
 /// manager or the OOM killer does. Dispose waits for the sender.
 /// </summary>
@@ -28,20 +28,23 @@ public sealed class ProgramKiller : IDisposable
         _thread.Start();
     }
 
-    /// <summary>The program: the only child of the launcher's only child (the guard), 0 when gone.</summary>
+    /// <summary>
+    /// The program: the launcher's child is the guard, whose child is the
+    /// init of the program's pid namespace (the guard proper), whose child
+    /// is the program; 0 when gone.
+    /// </summary>
     public static int Grandchild(int launcher)
     {
         var clock = Stopwatch.StartNew();
         while (clock.ElapsedMilliseconds < 10_000)
         {
-            var guard = FirstChild(launcher);
-            if (guard < 0)
+            var pid = launcher;
+            for (var level = 0; level < 3 && pid > 0; level++)
+                pid = FirstChild(pid);
+            if (pid < 0)
                 return 0;
-            var program = guard > 0 ? FirstChild(guard) : 0;
-            if (program < 0)
-                return 0;
-            if (program > 0)
-                return program;
+            if (pid > 0)
+                return pid;
             Thread.Sleep(1);
         }
         return 0;
