@@ -7,6 +7,8 @@ namespace Zhuque.Launcher.Run;
 /// mmap (faster; a full disk is then a SIGBUS in the program, not an ENOMEM).
 /// EndOnSignal: an unhandled SIGTERM, SIGINT, SIGHUP or SIGQUIT ends the
 /// program (image lost) instead of being saved like a SIGKILL.
+/// DirtyLimitMiB: image pages left dirty on a disk filesystem before their
+/// writeback is started (DirtyWriter); 0 turns the writer off.
 /// </summary>
 public sealed record RunRequest(string? Image, bool Fresh, bool Verbose, IReadOnlyList<string> Command, double? FailAfter = null,
-    bool LazySpace = false, bool EndOnSignal = false);
+    bool LazySpace = false, bool EndOnSignal = false, int DirtyLimitMiB = Supervision.DirtyWriter.DefaultLimitMiB);
