@@ -79,6 +79,21 @@ public static partial class Libc
     [LibraryImport(Lib, EntryPoint = "close", SetLastError = true)]
     public static partial int Close(int fd);
 
+    public const uint SYNC_FILE_RANGE_WAIT_BEFORE = 1;
+    public const uint SYNC_FILE_RANGE_WRITE = 2;
+
+    [LibraryImport(Lib, EntryPoint = "sync_file_range", SetLastError = true)]
+    public static partial int SyncFileRange(int fd, long offset, long count, uint flags);
+
+    [LibraryImport(Lib, EntryPoint = "fstatfs", SetLastError = true)]
+    public static unsafe partial int FStatFs(int fd, byte* buffer);
+
+    [LibraryImport(Lib, EntryPoint = "syscall", SetLastError = true)]
+    public static unsafe partial long Syscall4(long number, long a, void* b, void* c, long d);
+
+    /// <summary>cachestat(2) (Linux 6.5): a file's pages in the page cache, dirty, under writeback.</summary>
+    public const long SYS_cachestat = 451;
+
     [LibraryImport(Lib, EntryPoint = "write", SetLastError = true)]
     public static unsafe partial nint Write(int fd, byte* buffer, nuint count);
 

@@ -37,14 +37,14 @@ public sealed class RunCommand(RunRequest request, string shimPath, string? guar
                 log.Warning("resuming the saved failure in {Image} (use --fresh to start over)", dir.Path);
                 var resume = Guard(ShimSpawner.Resume(shimPath, dir.Fd, imageLock.Fd, saved.Manifest.Program, saved.Manifest.Cwd), dir);
                 return Supervisor.Supervise(dir, resume, saved.Manifest,
-                    SupervisedStart.Resume(saved.Context.Header.Failures, request.FailAfter), log);
+                    SupervisedStart.Resume(saved.Context.Header.Failures, request.FailAfter, (long)request.DirtyLimitMiB << 20), log);
             }
             FileSizeProbe.Check(dir);
             var previous = ImagePreparer.Prepare(dir, request.Fresh, log);
             var manifest = NewManifest(previous, program);
             ManifestStore.Write(dir, manifest);
             var launch = Guard(ShimSpawner.Run(shimPath, dir.Fd, imageLock.Fd, program.Path, program.AsTyped, request.Command.Skip(1), request.LazySpace), dir);
-            return Supervisor.Supervise(dir, launch, manifest, SupervisedStart.Run(request.FailAfter), log);
+            return Supervisor.Supervise(dir, launch, manifest, SupervisedStart.Run(request.FailAfter, (long)request.DirtyLimitMiB << 20), log);
         }
         catch (Exception e)
         {

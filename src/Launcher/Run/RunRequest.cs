@@ -8,6 +8,8 @@ namespace Zhuque.Launcher.Run;
 /// EndOnSignal: an unhandled SIGTERM, SIGINT, SIGHUP or SIGQUIT ends the
 /// program (image lost) instead of being saved like a SIGKILL.
 /// Cgroup: a cgroup directory the program alone joins (the guard stays out).
+/// DirtyLimitMiB: image pages left dirty on a disk filesystem before their
+/// writeback is started (DirtyWriter); 0 turns the writer off.
 /// </summary>
 public sealed record RunRequest(string? Image, bool Fresh, bool Verbose, IReadOnlyList<string> Command, double? FailAfter = null,
-    bool LazySpace = false, bool EndOnSignal = false, string? Cgroup = null);
+    bool LazySpace = false, bool EndOnSignal = false, string? Cgroup = null, int DirtyLimitMiB = Supervision.DirtyWriter.DefaultLimitMiB);

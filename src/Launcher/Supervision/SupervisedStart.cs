@@ -6,11 +6,14 @@ namespace Zhuque.Launcher.Supervision;
 /// How the supervised process starts: the history event that records it
 /// (run or resume), the failures the image had saved before (a resume only:
 /// a saved state with no more than these is the old failure, not a new one),
-/// and --fail-after in seconds.
+/// --fail-after in seconds, and --dirty-limit in bytes (DirtyWriter; 0: none).
 /// </summary>
-public sealed record SupervisedStart(string Event, uint? SavedFailures, double? FailAfter)
+public sealed record SupervisedStart(string Event, uint? SavedFailures, double? FailAfter,
+    long DirtyLimit = DirtyWriter.DefaultLimitMiB << 20)
 {
-    public static SupervisedStart Run(double? failAfter) => new(HistoryEvents.Run, null, failAfter);
+    public static SupervisedStart Run(double? failAfter, long dirtyLimit = DirtyWriter.DefaultLimitMiB << 20) =>
+        new(HistoryEvents.Run, null, failAfter, dirtyLimit);
 
-    public static SupervisedStart Resume(uint savedFailures, double? failAfter) => new(HistoryEvents.Resume, savedFailures, failAfter);
+    public static SupervisedStart Resume(uint savedFailures, double? failAfter, long dirtyLimit = DirtyWriter.DefaultLimitMiB << 20) =>
+        new(HistoryEvents.Resume, savedFailures, failAfter, dirtyLimit);
 }

@@ -20,6 +20,7 @@ public static class Supervisor
             forwarder.Attach(pid);
             // Disposed before the child is reaped, so its SIGPWR cannot reach a reused pid.
             using var failure = start.FailAfter is { } seconds ? new FailureTimer(pid, seconds, log) : null;
+            using var writer = DirtyWriter.Start(dir, start.DirtyLimit, log);
             log.Information("{Event}: started {Program} as pid {Pid} in {Image}", start.Event, manifest.Program, pid, dir.Path);
             manifest = manifest.Append(new HistoryEntry(DateTime.UtcNow, start.Event, pid));
             TryWrite(dir, manifest, log);

@@ -4,7 +4,7 @@ using Zhuque.Launcher.Supervision;
 
 namespace Zhuque.Launcher.Verbs;
 
-[Verb("run", HelpText = "Run a program with all of its memory in an image: zhuque run [--image DIR] [--fresh] [--fail-after SECONDS] [--lazy-space] [--end-on-signal] [--cgroup DIR] [-v] -- PROG [ARGS...]")]
+[Verb("run", HelpText = "Run a program with all of its memory in an image: zhuque run [--image DIR] [--fresh] [--fail-after SECONDS] [--lazy-space] [--end-on-signal] [--cgroup DIR] [--dirty-limit MIB] [-v] -- PROG [ARGS...]")]
 public sealed class RunVerb : VerbOptions
 {
     [Option("image", MetaValue = "DIR", HelpText = "Image directory (default: $XDG_RUNTIME_DIR/zhuque/images/PROG, else $XDG_STATE_HOME/zhuque/images/PROG).")]
@@ -25,11 +25,14 @@ public sealed class RunVerb : VerbOptions
     [Option("cgroup", MetaValue = "DIR", HelpText = "A cgroup directory (v1 or v2) the program alone joins before its first instruction, e.g. one with a memory limit; zhuque and its guard stay where they are.")]
     public string? Cgroup { get; set; }
 
+    [Option("dirty-limit", MetaValue = "MIB", HelpText = "On a disk filesystem, start writing the image's dirty pages back once they pass half of this, so that a failure has about this much left to flush (default 64; 0: leave it to the kernel).")]
+    public int? DirtyLimit { get; set; }
+
     [Value(0, MetaName = "PROG", Required = true, HelpText = "The program and its arguments.")]
     public IEnumerable<string> Command { get; set; } = [];
 
     public override int Execute() =>
         new RunCommand(new RunRequest(Image, Fresh, Verbose, [.. Command], SecondsOption.Check("--fail-after", FailAfter), LazySpace, EndOnSignal,
-            CgroupOption.Check(Cgroup)),
+            CgroupOption.Check(Cgroup), DirtyLimitOption.Check(DirtyLimit)),
             ShimSpawner.ShimPath, ShimSpawner.GuardPath).Execute();
 }
