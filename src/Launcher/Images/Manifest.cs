@@ -8,7 +8,8 @@ public sealed record Manifest(
     IReadOnlyList<string> Argv,
     string Cwd,
     DateTime Created,
-    IReadOnlyList<HistoryEntry> History)
+    IReadOnlyList<HistoryEntry> History,
+    string? SnapshotOf = null) // a snapshot (zhuque snapshot): the image it was taken of
 {
     public const int CurrentFormatVersion = 1;
 

@@ -69,6 +69,7 @@ public sealed class SnapshotCommand(SnapshotRequest request, TextWriter output)
                 $"of {dir.Path}: paused {pause.TotalMilliseconds:0.0} ms (capture {captured.TotalMilliseconds:0.0} ms), {bytes / 1048576.0:0.0} MiB copied");
             ManifestStore.Write(to, manifest with
             {
+                SnapshotOf = dir.Path,
                 History = [.. manifest.History, new HistoryEntry(DateTime.UtcNow, HistoryEvents.Snapshot, pid, null, detail)],
             });
             SnapshotContext.Retarget(dir, to);
