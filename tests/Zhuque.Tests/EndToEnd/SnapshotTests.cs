@@ -11,7 +11,8 @@ namespace Zhuque.Tests.EndToEnd;
 /// one instant while it goes on. Each snapshot resumes to what the
 /// uninterrupted run computes, and the run itself is not disturbed.
 /// </summary>
-public sealed class SnapshotTests(CPrograms programs) : IClassFixture<CPrograms>, IDisposable
+public sealed class SnapshotTests(CPrograms programs, MuslGccPrograms dynamicPrograms)
+    : IClassFixture<CPrograms>, IClassFixture<MuslGccPrograms>, IDisposable
 {
     readonly TempDir _tmp = new("/dev/shm");
 
@@ -172,6 +173,34 @@ public sealed class SnapshotTests(CPrograms programs) : IClassFixture<CPrograms>
         _ = p.StandardOutput.ReadToEndAsync();
         _ = p.StandardError.ReadToEndAsync();
         return p;
+    }
+
+    /// <summary>
+    /// A plain musl-gcc program maps its image's copy of libc.so: the
+    /// snapshot maps its own, and resumes once the original image is gone.
+    /// </summary>
+    [Fact]
+    public async Task ADynamicProgramsSnapshotResumesWithoutItsOriginal()
+    {
+        var counter = dynamicPrograms.Get("counter");
+        var want = Proc.Run(counter, []);
+        Assert.True(want.ExitCode == 0, want.ToString());
+        var image = _tmp["dyn"];
+        var snap = _tmp["dyn-snap"];
+        using (var run = Start(image, counter))
+        {
+            var stdout = run.StandardOutput.ReadToEndAsync();
+            ProcResult r;
+            for (var i = 0; (r = Snapshot(image, snap)).ExitCode is 119 or 123 && i < 200 && !r.Stderr.Contains("state exited", StringComparison.Ordinal); i++)
+                Thread.Sleep(10); // until it runs
+            Assert.True(r.ExitCode == 0, r.ToString());
+            Assert.True(run.WaitForExit(60_000));
+            Assert.Equal(want.Stdout, await stdout);
+        }
+        Directory.Delete(image, recursive: true);
+        var resumed = ZhuqueCli.Run(_tmp["state"], "resume", snap);
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        Assert.Equal(want.Stdout, resumed.Stdout);
     }
 
     [Fact]
