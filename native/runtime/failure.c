@@ -12,6 +12,8 @@
 
 /* Set while a failure is being captured; a resume clears it. */
 hidden volatile int __zq_failing;
+/* Set while a snapshot lets its parked threads go (snapshot.c). */
+hidden volatile int __zq_snapshot_go;
 
 #define CAPTURE_TIMEOUT_NS 2000000000ULL
 #define RESEND_NS 10000000ULL
@@ -79,7 +81,10 @@ static int record(void *uc, int sig)
 /* Until the process dies, or a snapshot lets its threads go on. */
 static void park(void)
 {
-	while (__zq_failing) __syscall(SYS_futex, &__zq_failing, FUTEX_WAIT|FUTEX_PRIVATE, 1, 0);
+	for (;;) {
+		__syscall(SYS_futex, &__zq_failing, FUTEX_WAIT|FUTEX_PRIVATE, 1, 0);
+		if (__zq_snapshot_go) return;
+	}
 }
 
 static int captured(int tid)
@@ -217,6 +222,7 @@ static void coordinate(void *uc, int sig, int snapshot)
 	int left;
 	struct limit old;
 
+	if (snapshot) __zq_snapshot_go = 0; /* the last one's threads are long gone on */
 	allow_descriptors(&old);
 	if (!make_room_for_threads(pid, self)) record(uc, sig);
 	while (!h->lost_reason) {

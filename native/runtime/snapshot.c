@@ -50,6 +50,7 @@ void __zq_snapshot_release(void)
 	h->lost_errno = 0;
 	a_barrier();
 	h->state = ZQ_STATE_RUNNING;
+	a_store(&__zq_snapshot_go, 1);
 	a_store(&__zq_failing, 0);
 	__syscall(SYS_futex, &__zq_failing, FUTEX_WAKE|FUTEX_PRIVATE, 0x7fffffff);
 }
