@@ -12,6 +12,8 @@
 
 /* Set while a failure is being captured; a resume clears it. */
 hidden volatile int __zq_failing;
+/* Set while a snapshot lets its parked threads go (snapshot.c). */
+hidden volatile int __zq_snapshot_go;
 
 #define CAPTURE_TIMEOUT_NS 2000000000ULL
 #define RESEND_NS 10000000ULL
@@ -76,9 +78,13 @@ static int record(void *uc, int sig)
 	return 0;
 }
 
-static _Noreturn void park(void)
+/* Until the process dies, or a snapshot lets its threads go on. */
+static void park(void)
 {
-	for (;;) __syscall(SYS_futex, &__zq_failing, FUTEX_WAIT|FUTEX_PRIVATE, 1, 0);
+	for (;;) {
+		__syscall(SYS_futex, &__zq_failing, FUTEX_WAIT|FUTEX_PRIVATE, 1, 0);
+		if (__zq_snapshot_go) return;
+	}
 }
 
 static int captured(int tid)
@@ -186,11 +192,15 @@ static int make_room_for_threads(int pid, int self)
 /* The capture opens /proc/self/task, /proc/self/fd and the image's
  * files: a program at its soft descriptor limit must not lose its failure
  * for want of a descriptor. The process dies after the save anyway. */
-static void allow_descriptors(void)
-{
-	struct { uint64_t cur, max; } lim;
+struct limit { uint64_t cur, max; };
 
+static void allow_descriptors(struct limit *old)
+{
+	struct limit lim;
+
+	old->cur = 0;
 	if (__syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, 0, &lim) || lim.cur >= lim.max) return;
+	*old = lim;
 	lim.cur = lim.max;
 	__syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, &lim, 0);
 }
@@ -206,14 +216,19 @@ static void wake_list_waiters(void)
 	__syscall(SYS_futex, &__thread_list_lock, FUTEX_WAKE, 0x7fffffff);
 }
 
-static _Noreturn void coordinate(void *uc, int sig)
+/* A failure: capture every thread, save, die of SIGPWR. A snapshot: the
+ * same capture, then hold every thread while the launcher copies the
+ * image, and go on (the state back to running, the table emptied). */
+static void coordinate(void *uc, int sig, int snapshot)
 {
 	struct zq_header *h = __zq_ctx;
 	uint64_t t0 = now(CLOCK_MONOTONIC), resend = 0;
 	int pid = __syscall(SYS_getpid), self = __syscall(SYS_gettid);
 	int left;
+	struct limit old;
 
-	allow_descriptors();
+	if (snapshot) __zq_snapshot_go = 0; /* the last one's threads are long gone on */
+	allow_descriptors(&old);
 	if (!make_room_for_threads(pid, self)) record(uc, sig);
 	while (!h->lost_reason) {
 		uint64_t t = now(CLOCK_MONOTONIC);
@@ -233,7 +248,7 @@ static _Noreturn void coordinate(void *uc, int sig)
 		h->state = ZQ_STATE_LOST;
 	} else {
 		if (h->flags & ZQ_FLAG_SYNC) sync_image();
-		h->failures++;
+		if (!snapshot) h->failures++;
 		h->saved_ns = now(CLOCK_REALTIME);
 		h->save_ns = now(CLOCK_MONOTONIC) - t0;
 		a_barrier();
@@ -242,20 +257,30 @@ static _Noreturn void coordinate(void *uc, int sig)
 		if (h->flags & ZQ_FLAG_SYNC)
 			__syscall(SYS_msync, ZQ_CONTEXT_ADDR, ZQ_PAGE, MS_SYNC);
 	}
+	if (snapshot && !__zq_snapshot_hold()) {
+		if (old.cur) __syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, &old, 0);
+		__zq_snapshot_release();
+		return;
+	}
+	/* A power failure while the snapshot was held: what was captured is it. */
+	if (snapshot && h->state == ZQ_STATE_SAVED) {
+		h->failures++;
+		h->checksum = zq_checksum(h);
+	}
 	die_of_power();
 }
 
 void __zq_on_power(int sig, siginfo_t *si, void *uc)
 {
-	(void)si;
 	block_all();
 	if (a_swap(&__zq_failing, 1)) {
 		/* A second SIGPWR while saving, taken by another thread:
 		 * that thread is captured like the others. */
 		record(uc, sig);
 		park();
+		return;
 	}
-	coordinate(uc, sig);
+	coordinate(uc, sig, __zq_is_snapshot(si));
 }
 
 /* The call owed to the program's SIGPWR handler after a resume (resume.c

@@ -72,6 +72,16 @@ hidden long __zq_remap_file(const struct zq_region *, uint64_t, uint64_t, uint64
  * program's SIGPWR handler owed after a resume comes as the runtime's
  * signal with this value (SI_QUEUE), apart from any real SIGPWR. */
 #define ZQ_OWED_POWER 0x5a51504f
+/* A snapshot (zhuque snapshot, src/Launcher/Snapshot): SIGPWR queued by
+ * the launcher with ZQ_SNAPSHOT captures every thread as a failure does,
+ * then holds them until SIGPWR with ZQ_SNAPSHOT_DONE says the image is
+ * copied; the process goes on (snapshot.c). */
+#define ZQ_SNAPSHOT      0x5a51534e
+#define ZQ_SNAPSHOT_DONE 0x5a515344
+extern hidden volatile int __zq_snapshot_go;
+hidden int __zq_is_snapshot(const siginfo_t *);
+hidden int __zq_snapshot_hold(void);
+hidden void __zq_snapshot_release(void);
 extern hidden volatile int __zq_failing;
 hidden void __zq_install_handlers(void);
 hidden void __zq_reinstall_actions(void);

@@ -20,7 +20,7 @@ try
         s.AutoHelp = true;
         s.AutoVersion = true;
     });
-    var result = parser.ParseArguments<RunVerb, ResumeVerb, CrashVerb, InspectVerb, ListVerb, RmVerb>(RunArguments.Normalize(args));
+    var result = parser.ParseArguments<RunVerb, ResumeVerb, CrashVerb, InspectVerb, CoreVerb, SnapshotVerb, ListVerb, RmVerb>(RunArguments.Normalize(args));
     return result.MapResult(
         (VerbOptions verb) => verb.Execute(),
         errors => UsageErrors.Report(result, errors, help.ToString(), Console.Out, Console.Error));

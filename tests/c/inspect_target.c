@@ -7,11 +7,13 @@
  * stay, so a failure after it finds every thread there.
  * noipa keeps gcc from inlining, cloning or marking these noreturn, so
  * their names and calls stay as written at -O2 too. The INSPECT_ comments
- * mark the lines the tests expect (they search for them). */
+ * mark the lines the tests expect (they search for them). heap_note is
+ * what a debugger reads back from a core (CoreTests). */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/syscall.h>
@@ -21,6 +23,7 @@ static volatile int sleeper_tid, waiter_tid, in_handler;
 static volatile unsigned long handler_counter;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t never = PTHREAD_COND_INITIALIZER;
+char *heap_note;
 
 __attribute__((noipa)) void spin_here(void)
 {
@@ -108,6 +111,10 @@ int main(int argc, char **argv)
 	pthread_t t;
 
 	(void)argv;
+	heap_note = malloc(64);
+	if (!heap_note)
+		return 1;
+	strcpy(heap_note, "a note on the heap");
 	signal(SIGUSR1, on_usr1);
 	if (pthread_create(&t, 0, sleeper_thread, 0) || pthread_create(&t, 0, waiter_thread, 0)
 	    || pthread_create(&t, 0, raiser_thread, 0))

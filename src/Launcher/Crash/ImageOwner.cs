@@ -12,7 +12,14 @@ namespace Zhuque.Launcher.Crash;
 /// </summary>
 public static class ImageOwner
 {
-    public static void SendPowerFailure(ImageDirectory dir, int pid)
+    public static void SendPowerFailure(ImageDirectory dir, int pid) => SendPower(dir, pid, null);
+
+    /// <summary>
+    /// SIGPWR queued with a value (si_code SI_QUEUE), which the runtime
+    /// tells from a power failure: a snapshot's request and its end
+    /// (native/runtime/snapshot.c).
+    /// </summary>
+    public static unsafe void SendPower(ImageDirectory dir, int pid, int? value)
     {
         var pidfd = Libc.PidFdOpen(pid, 0);
         if (pidfd < 0)
@@ -32,7 +39,14 @@ public static class ImageOwner
             throw new ZhuqueException(ReturnCode.UsageOrInternal,
                 $"pid {pid} named by image {dir.Path} does not hold its lock; not signalling it");
         }
-        if (Libc.PidFdSendSignal(pinned.Number, Signals.SIGPWR, 0, 0) != 0)
+        // siginfo_t: si_signo, si_errno, si_code, then for a queued signal si_pid, si_uid, si_value.
+        var info = stackalloc int[32];
+        info[0] = Signals.SIGPWR;
+        info[2] = -1; // SI_QUEUE
+        info[4] = Environment.ProcessId;
+        info[5] = (int)Libc.GetUid();
+        info[6] = value ?? 0;
+        if (Libc.PidFdSendSignal(pinned.Number, Signals.SIGPWR, value is null ? 0 : (nint)info, 0) != 0)
         {
             var errno = Libc.LastError;
             if (errno == Libc.ESRCH)

@@ -8,7 +8,8 @@ public sealed record Manifest(
     IReadOnlyList<string> Argv,
     string Cwd,
     DateTime Created,
-    IReadOnlyList<HistoryEntry> History)
+    IReadOnlyList<HistoryEntry> History,
+    string? SnapshotOf = null) // a snapshot (zhuque snapshot): the image it was taken of
 {
     public const int CurrentFormatVersion = 1;
 
@@ -27,5 +28,6 @@ public static class HistoryEvents
     public const string Failure = "failure";            // a power failure was saved: resumable (time: when it was saved)
     public const string Lost = "lost";                  // a signal killed it without a save
     public const string Faulted = "faulted";            // it crashed itself (SIGSEGV, SIGBUS, ...)
+    public const string Snapshot = "snapshot";          // this image is a snapshot of a running one (detail: which, and its pause)
     public const string ResumeFailed = "resume-failed"; // the shim ended before the program continued; the image still holds its failure
 }

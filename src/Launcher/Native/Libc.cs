@@ -163,6 +163,9 @@ public static partial class Libc
     [LibraryImport(Lib, EntryPoint = "pidfd_send_signal", SetLastError = true)]
     public static partial int PidFdSendSignal(int pidfd, int sig, nint info, uint flags);
 
+    [LibraryImport(Lib, EntryPoint = "getuid")]
+    public static partial uint GetUid();
+
     public const short POLLIN = 0x1;
 
     /// <summary>struct pollfd.</summary>

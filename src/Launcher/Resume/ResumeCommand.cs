@@ -28,6 +28,7 @@ public sealed class ResumeCommand(ResumeRequest request, string shimPath, string
             log = fileLog;
             using var imageLock = ImageLock.Acquire(dir);
             var saved = SavedImage.Check(dir);
+            SnapshotOrigin.Check(saved);
             log.Debug("resuming {Image}: {Threads} saved by pid {Pid}", dir.Path,
                 ExitRecorder.Threads(saved.Context.Header.ThreadCount), saved.Context.Header.Pid);
             var launch = ShimSpawner.Resume(shimPath, dir.Fd, imageLock.Fd, saved.Manifest.Program, saved.Manifest.Cwd);
