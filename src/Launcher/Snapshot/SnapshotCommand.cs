@@ -46,7 +46,10 @@ public sealed class SnapshotCommand(SnapshotRequest request, TextWriter output)
                 throw new ZhuqueException(ReturnCode.UsageOrInternal, $"--to {to.Path} is the image itself");
             if (Directory.EnumerateFileSystemEntries(to.Through()).Any())
                 throw new ZhuqueException(ReturnCode.ImageNeedsFresh, $"{to.Path} is not empty: a snapshot goes into a new directory");
-            var pid = context.Header.Pid;
+            // The context names the program's pid inside its own pid
+            // namespace; it is signalled by its pid here.
+            var pid = LockHolder.Program(dir, context.Header.Pid)
+                ?? throw new ZhuqueException(ReturnCode.ImageNeedsFresh, $"image {dir.Path} is not running (pid {context.Header.Pid} ended)");
             var clock = Stopwatch.StartNew();
             ImageOwner.SendPower(dir, pid, Snapshot);
             long bytes;
