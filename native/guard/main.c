@@ -75,9 +75,16 @@ static _Noreturn void start(int gate, char **argv)
 	char c;
 	int s;
 
-	/* The program gets the dispositions and mask the guard was given. */
+	/* The program gets the dispositions and mask the guard was given,
+	 * but for the failure signals: blocked already here, as the shim
+	 * blocks them first thing, for a SIGPWR forwarded before the shim
+	 * ran would otherwise end it by the default action (lost, no reason:
+	 * a failure 0.5 ms after start, under load). The runtime unblocks
+	 * them once it can capture a failure. */
 	for (s = 1; s < 65; s++) sigaction(s, &dfl, 0);
 	sigemptyset(&none);
+	sigaddset(&none, SIGPWR);
+	sigaddset(&none, ZQ_SIGSTOP_THREAD);
 	sigprocmask(SIG_SETMASK, &none, 0);
 	/* Until the guard has seized it: traced from the shim's first instruction. */
 	while (read(gate, &c, 1) < 0 && errno == EINTR);
