@@ -40,6 +40,21 @@ static void forward(int sig, siginfo_t *si, void *uc)
 
 static const int forwarded[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGPWR };
 
+static void forwarded_mask(int how)
+{
+	sigset_t set;
+	size_t i;
+
+	sigemptyset(&set);
+	for (i = 0; i < sizeof forwarded / sizeof *forwarded; i++) sigaddset(&set, forwarded[i]);
+	sigprocmask(how, &set, 0);
+}
+
+/* The signals to pass on are blocked from the guard's start until there
+ * is someone to pass them to: one that came earlier would otherwise end
+ * the guard (the default action), or be dropped by the init of the pid
+ * namespace, which the kernel spares signals it has no handler for (a
+ * failure 0.5 ms after start was lost so). Blocked, it waits. */
 static void catch_forwarded(void)
 {
 	struct sigaction sa = { .sa_sigaction = forward, .sa_flags = SA_SIGINFO|SA_RESTART };
@@ -47,6 +62,7 @@ static void catch_forwarded(void)
 
 	sigfillset(&sa.sa_mask);
 	for (i = 0; i < sizeof forwarded / sizeof *forwarded; i++) sigaction(forwarded[i], &sa, 0);
+	forwarded_mask(SIG_UNBLOCK);
 }
 
 /* A signal the guard saves the program of: SIGKILL always, and the
@@ -368,6 +384,7 @@ int main(int argc, char **argv)
 	guard_resuming = argc - i > 1 && !strcmp(argv[i + 1], "resume");
 	signal(SIGPIPE, SIG_IGN);
 	sigaction(SIGALRM, &(struct sigaction){ .sa_handler = on_alarm }, 0);
+	forwarded_mask(SIG_BLOCK);
 	/* From here on the init of the program's pid namespace (ns.c). */
 	if ((pid = guard_ns_init()) > 0) {
 		child = pid;
