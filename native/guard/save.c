@@ -238,19 +238,6 @@ static int thread_list_held(int dir, int mem, struct zq_header *h, struct held *
 	return keep_thread_list_word(dir, h, v);
 }
 
-/* A resume killed before it let the program run leaves the image as it
- * was saved, and must keep it so: the threads the shim had made die
- * through clear_child_tid = the thread list lock too, and a lock the
- * saved program held would read free at the next resume (a thread seen
- * in pthread_exit unlinking itself before its creator had linked it). */
-static void keep_saved_words(int dir, struct zq_header *h)
-{
-	if (!h->tl_lock || !guard_resuming) return;
-	/* Read in the image, not in the process: the shim may not have
-	 * mapped it yet, and the address is then the shim's own memory. */
-	if ((tl_word = map_thread_list_word(dir, h))) tl_saved = *tl_word;
-}
-
 /* Every thread is gone, and with it the kernel's last stores into the
  * program's memory. */
 void guard_restore_words(void)
@@ -435,10 +422,7 @@ void guard_save(int dir, pid_t pid, pid_t tid, struct held *held, size_t n, int 
 	}
 	/* Saved already (a SIGPWR capture, or a resume that had not yet let
 	 * the program run), or never running: nothing of this death to keep. */
-	if (h->state != ZQ_STATE_RUNNING) {
-		if (h->state == ZQ_STATE_SAVED) keep_saved_words(dir, h);
-		return;
-	}
+	if (h->state != ZQ_STATE_RUNNING) return;
 	/* A thread held the runtime's lock, or a SIGPWR capture or a resume
 	 * was half way: the tables may be half changed. */
 	if (fault) {
