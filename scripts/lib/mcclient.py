@@ -23,19 +23,15 @@ import sys
 import threading
 import time
 
+import netwait
+from netwait import hash_of
+
 
 def value(key, version=0):
     """The value stored under key at a version: deterministic, 10 B to 5 KiB."""
     n = 10 + (hash_of(key) + version * 7919) % 5000
     unit = ("%s@%d;" % (key, version)).encode()
     return (unit * (n // len(unit) + 1))[:n]
-
-
-def hash_of(key):
-    h = 2166136261
-    for c in key.encode():
-        h = ((h ^ c) * 16777619) & 0xFFFFFFFF
-    return h
 
 
 class Conn:
@@ -79,14 +75,7 @@ class Conn:
 
 
 def connect(port, wait=30):
-    deadline = time.time() + wait
-    while True:
-        try:
-            return Conn(port)
-        except OSError:
-            if time.time() > deadline:
-                raise
-            time.sleep(0.01)
+    return netwait.connect(lambda: Conn(port), wait)
 
 
 def load(port, keys):
@@ -115,18 +104,11 @@ def verify(port, keys):
 
 
 def first(port, timeout):
-    t0 = time.time()
-    deadline = t0 + float(timeout)
-    while time.time() < deadline:
-        try:
-            c = Conn(port, timeout=1)
-            c.sock.sendall(b"version\r\n")
-            if c.line().startswith(b"VERSION"):
-                print("%.1f" % ((time.time() - t0) * 1000))
-                return
-        except OSError:
-            time.sleep(0.0005)
-    sys.exit("no answer")
+    def answers():
+        c = Conn(port, timeout=1)
+        c.sock.sendall(b"version\r\n")
+        return c.line().startswith(b"VERSION")
+    netwait.first(answers, timeout)
 
 
 def churn(port, seconds, conns, statefile):

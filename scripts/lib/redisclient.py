@@ -22,12 +22,8 @@ import sys
 import threading
 import time
 
-
-def hash_of(s):
-    h = 2166136261
-    for c in s.encode():
-        h = ((h ^ c) * 16777619) & 0xFFFFFFFF
-    return h
+import netwait
+from netwait import hash_of
 
 
 def value(key, version):
@@ -108,28 +104,12 @@ class Conn:
 
 
 def connect(port, wait=30):
-    deadline = time.time() + wait
-    while True:
-        try:
-            return Conn(port)
-        except OSError:
-            if time.time() > deadline:
-                raise
-            time.sleep(0.01)
+    return netwait.connect(lambda: Conn(port), wait)
 
 
 def first(port, timeout):
-    t0 = time.time()
-    deadline = t0 + float(timeout)
-    while time.time() < deadline:
-        try:
-            c = Conn(port, timeout=1)
-            if c.call("PING") == b"PONG":
-                print("%.1f" % ((time.time() - t0) * 1000))
-                return
-        except (OSError, ConnectionError, RedisError):
-            time.sleep(0.0005)
-    sys.exit("no answer")
+    netwait.first(lambda: Conn(port, timeout=1).call("PING") == b"PONG",
+                  timeout, (OSError, ConnectionError, RedisError))
 
 
 # The writer's kinds. Each worker owns its keys, and the keys of one
