@@ -32,31 +32,7 @@ enter:
 	xor %r15d,%r15d
 	jmp *%rax
 
-/* spawn_thread(flags, stack, ctid, tls, fn, arg): clone a thread that
- * calls fn(arg) on the given stack. */
 .text
-.global spawn_thread
-.type   spawn_thread,@function
-spawn_thread:
-	push %r12
-	push %r13
-	mov %r8,%r12        /* fn */
-	mov %r9,%r13        /* arg */
-	mov %rdx,%r10       /* ctid */
-	mov %rcx,%r8        /* tls */
-	xor %edx,%edx       /* no parent tid */
-	mov $56,%eax        /* SYS_clone */
-	syscall
-	test %rax,%rax
-	jnz 1f
-	xor %ebp,%ebp
-	mov %r13,%rdi
-	call *%r12
-	hlt
-1:	pop %r13
-	pop %r12
-	ret
-
 /* spawn_thread3(args, size, fn, arg): clone3 a thread that calls
  * fn(arg) on the stack the clone_args give it. */
 .global spawn_thread3
