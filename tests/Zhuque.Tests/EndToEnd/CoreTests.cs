@@ -134,7 +134,7 @@ public sealed class CoreTests(DebugPrograms programs, MuslGccPrograms dynamicPro
     {
         var memcached = Path.Combine(Repo.Root, "build", "memcached", "memcached");
         Assert.True(File.Exists(memcached), $"{memcached} is missing: run scripts/build-memcached (scripts/test does)");
-        var port = FreePort();
+        var port = Ports.Free();
         const string Value = "zhuque-core-value-0123456789";
         using (var run = Start(memcached, "-u", Environment.UserName, "-U", "0", "-l", "127.0.0.1", "-p", $"{port}", "-t", "4"))
         {
@@ -167,12 +167,6 @@ public sealed class CoreTests(DebugPrograms programs, MuslGccPrograms dynamicPro
     /// <summary>gdb's find takes a string literal with its NUL: the value, followed by \r\n in memcached, is searched as bytes.</summary>
     static string Bytes(string s) => string.Join(", ", s.Select(c => ((int)c).ToString(CultureInfo.InvariantCulture)));
 
-    static int FreePort()
-    {
-        using var s = new TcpListener(IPAddress.Loopback, 0);
-        s.Start();
-        return ((IPEndPoint)s.LocalEndpoint).Port;
-    }
 
     /// <summary>A memcached set, once the server listens (it is given until it does, a few seconds at most).</summary>
     static string Set(int port, string key, string value)

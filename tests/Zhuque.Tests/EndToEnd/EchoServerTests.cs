@@ -16,26 +16,8 @@ public sealed class EchoServerTests(CPrograms programs) : IClassFixture<CProgram
 {
     readonly TempDir _tmp = new("/dev/shm");
 
-    static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
 
-    Process Start(params string[] args)
-    {
-        var info = new ProcessStartInfo(Repo.Zhuque) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        info.Environment["XDG_STATE_HOME"] = _tmp["state"];
-        foreach (var a in args)
-            info.ArgumentList.Add(a);
-        var p = Process.Start(info)!;
-        p.OutputDataReceived += (_, _) => { };
-        p.ErrorDataReceived += (_, _) => { };
-        p.BeginOutputReadLine();
-        p.BeginErrorReadLine();
-        return p;
-    }
+    Process Start(params string[] args) => ZhuqueCli.StartDrained(_tmp["state"], args);
 
     sealed class Client(int port)
     {
@@ -88,7 +70,7 @@ public sealed class EchoServerTests(CPrograms programs) : IClassFixture<CProgram
     [Fact]
     public async Task KeepsServingAcrossTwentyFailures()
     {
-        var port = FreePort();
+        var port = Ports.Free();
         var image = _tmp["img"];
         var client = new Client(port);
         using var stop = new CancellationTokenSource();

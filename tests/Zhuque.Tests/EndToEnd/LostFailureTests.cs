@@ -82,7 +82,7 @@ public sealed class LostFailureTests(CPrograms programs) : IClassFixture<CProgra
     public void ARealFailureDuringAResumeIsSavedNotTakenForTheOwedNotification()
     {
         var image = _dir["img"];
-        var port = FreePort();
+        var port = Ports.Free();
         var program = programs.Zhuque("owed_power");
         using (var first = Zhuque("run", "--image", image, "--", program, port.ToString(CultureInfo.InvariantCulture), "20"))
         {
@@ -119,12 +119,6 @@ public sealed class LostFailureTests(CPrograms programs) : IClassFixture<CProgra
         Assert.Equal(158, last.WaitForExit());
     }
 
-    static int FreePort()
-    {
-        using var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        s.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)s.LocalEndPoint!).Port;
-    }
 
     /// <summary>
     /// The shim zhuque started (under the guard and its init),

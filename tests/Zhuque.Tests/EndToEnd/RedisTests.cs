@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Zhuque.Tests.Support;
 
 namespace Zhuque.Tests.EndToEnd;
@@ -35,7 +33,7 @@ public sealed class RedisTests : IDisposable
     public void EveryKeyOfALoadedRedisIsThereAfterAFailure()
     {
         Assert.True(File.Exists(Server), $"{Server} is missing: run scripts/build-redis (scripts/test does)");
-        var port = FreePort();
+        var port = Ports.Free();
         var image = _tmp["img"];
         var run = Start("run", "--fresh", "--image", image, "--", Server,
             "--port", $"{port}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", _tmp.Path);
@@ -75,26 +73,11 @@ public sealed class RedisTests : IDisposable
         Assert.Matches(@"^5 failures \(SIGKILL\); [1-9]\d* acknowledged writes \(.*\), \d+ short-TTL keys expired as due; 0 lost$", summary);
     }
 
-    static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
 
     Process Start(params string[] args)
     {
-        var info = new ProcessStartInfo(Repo.Zhuque) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        info.Environment["XDG_STATE_HOME"] = _tmp["state"];
-        info.Environment.Remove("TZ");
-        foreach (var a in args)
-            info.ArgumentList.Add(a);
-        var p = Process.Start(info)!;
+        var p = ZhuqueCli.StartDrained(_tmp["state"], args, info => info.Environment.Remove("TZ"));
         _started.Add(p);
-        p.OutputDataReceived += (_, _) => { };
-        p.ErrorDataReceived += (_, _) => { };
-        p.BeginOutputReadLine();
-        p.BeginErrorReadLine();
         return p;
     }
 

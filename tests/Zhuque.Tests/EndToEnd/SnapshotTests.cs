@@ -88,7 +88,7 @@ public sealed class SnapshotTests(CPrograms programs, MuslGccPrograms dynamicPro
     {
         var memcached = Path.Combine(Repo.Root, "build", "memcached", "memcached");
         Assert.True(File.Exists(memcached), $"{memcached} is missing: run scripts/build-memcached (scripts/test does)");
-        var port = FreePort();
+        var port = Ports.Free();
         var image = _tmp["mc"];
         var snap = _tmp["mc-snap"];
         string[] args = ["-u", Environment.UserName, "-U", "0", "-l", "127.0.0.1", "-p", $"{port}", "-t", "4"];
@@ -216,12 +216,6 @@ public sealed class SnapshotTests(CPrograms programs, MuslGccPrograms dynamicPro
         Assert.False(Directory.Exists(_tmp["s2"]) && Directory.EnumerateFileSystemEntries(_tmp["s2"]).Any());
     }
 
-    static int FreePort()
-    {
-        using var s = new TcpListener(IPAddress.Loopback, 0);
-        s.Start();
-        return ((IPEndPoint)s.LocalEndpoint).Port;
-    }
 
     static Memcache Connect(int port)
     {
