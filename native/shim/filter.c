@@ -3,8 +3,10 @@
  * musl's wrappers refuse fork, vfork and the image's own execve, but a raw
  * system call instruction would still fork a child sharing every page of
  * the image, or replace the image's process. The filter refuses, with
- * ENOSYS, fork, vfork, clone without CLONE_VM, clone3 (whose flags it
- * cannot read; libc falls back to clone), execve and execveat; and, with
+ * ENOSYS, fork, vfork, clone without CLONE_VM or with CLONE_UNTRACED (a
+ * thread the guard does not trace would be missing from a SIGKILL's
+ * save), clone3 (whose flags it cannot read; libc falls back to clone),
+ * execve and execveat; and, with
  * EBADF, close, dup2 and dup3 onto the runtime's descriptors (close_range
  * over them is ENOSYS: programs fall back to a close loop). All only when
  * the call comes from the program's own text. The filter is inherited by
@@ -20,6 +22,7 @@
 #include <errno.h>
 
 #define CLONE_VM 0x100
+#define CLONE_UNTRACED 0x00800000
 #define NR       offsetof(struct seccomp_data, nr)
 #define ARCH     offsetof(struct seccomp_data, arch)
 #define IP_LO    offsetof(struct seccomp_data, instruction_pointer)
@@ -85,6 +88,7 @@ static void build(struct asm_ *a, const int *fds, uint64_t lo, uint64_t hi)
 
 	LABEL(a, CLONE);
 	LD(a, ARG_LO(0));
+	JSET(a, CLONE_UNTRACED, NOSYS, NEXT);
 	JSET(a, CLONE_VM, ALLOW, NOSYS);
 
 	LABEL(a, ARG0);
