@@ -3,9 +3,9 @@
  * musl's wrappers refuse fork, vfork and the image's own execve, but a raw
  * system call instruction would still fork a child sharing every page of
  * the image, or replace the image's process. The filter refuses, with
- * ENOSYS, fork, vfork, clone without CLONE_VM or with CLONE_UNTRACED (a
- * thread the guard does not trace would be missing from a SIGKILL's
- * save), clone3 (whose flags it cannot read; libc falls back to clone),
+ * ENOSYS, fork, vfork, clone without CLONE_VM or with CLONE_UNTRACED but
+ * not CLONE_PTRACE (a thread the guard does not trace would be missing
+ * from a SIGKILL's save), clone3 (whose flags it cannot read; libc falls back to clone),
  * execve and execveat; and, with
  * EBADF, close, dup2 and dup3 onto the runtime's descriptors (close_range
  * over them is ENOSYS: programs fall back to a close loop). All only when
@@ -22,6 +22,7 @@
 #include <errno.h>
 
 #define CLONE_VM 0x100
+#define CLONE_PTRACE 0x00002000
 #define CLONE_UNTRACED 0x00800000
 #define NR       offsetof(struct seccomp_data, nr)
 #define ARCH     offsetof(struct seccomp_data, arch)
@@ -55,6 +56,7 @@ static void put(struct asm_ *a, uint16_t code, uint32_t k, int jt, int jf)
 #define JGE(a, k, t, f)   put(a, BPF_JMP|BPF_JGE|BPF_K, k, t, f)
 #define JGT(a, k, t, f)   put(a, BPF_JMP|BPF_JGT|BPF_K, k, t, f)
 #define JSET(a, k, t, f)  put(a, BPF_JMP|BPF_JSET|BPF_K, k, t, f)
+#define AND(a, k)         put(a, BPF_ALU|BPF_AND|BPF_K, k, NEXT, NEXT)
 #define LABEL(a, l)       ((a)->at[l] = (a)->n)
 
 /* The verdict, for a call from [lo, hi) only; others are allowed. */
@@ -88,7 +90,9 @@ static void build(struct asm_ *a, const int *fds, uint64_t lo, uint64_t hi)
 
 	LABEL(a, CLONE);
 	LD(a, ARG_LO(0));
-	JSET(a, CLONE_UNTRACED, NOSYS, NEXT);
+	AND(a, CLONE_UNTRACED|CLONE_PTRACE);
+	JEQ(a, CLONE_UNTRACED, NOSYS, NEXT);
+	LD(a, ARG_LO(0));
 	JSET(a, CLONE_VM, ALLOW, NOSYS);
 
 	LABEL(a, ARG0);
