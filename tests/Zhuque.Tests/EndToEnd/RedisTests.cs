@@ -80,8 +80,8 @@ public sealed class RedisTests : IDisposable
     /// value of 10 to ~20 bytes is a prefix of its repeated unit that
     /// stops before the version, so two versions can be the same bytes;
     /// the check used to map bytes back to one version and then reported
-    /// acknowledged elements lost that were there, in order (one run of
-    /// `redis-torture --failures 60 --kill` in two, with or without
+    /// acknowledged elements lost that were there, in order (5 runs of
+    /// `redis-torture --failures 60 --kill` in 7, with or without
     /// native/runtime/hold.c, which was taken out for it). Two such
     /// versions pushed in order to a real Redis (the native build: this is
     /// the checker's test) must check clean.
