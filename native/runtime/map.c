@@ -55,9 +55,11 @@ long __zq_punch(uint32_t file, uint64_t off, uint64_t len)
 	char name[sizeof ZQ_REGIONS_DIR + sizeof *zq_file_names];
 	long fd, r;
 
-	if (file == ZQ_FILE_ARENA)
+	if (file == ZQ_FILE_ARENA) {
+		__zq_hold_drop(off, off + len);
 		return __zq_fallocate(__zq_ctx->arena_fd,
 			FALLOC_FL_PUNCH_HOLE|FALLOC_FL_KEEP_SIZE, off, len);
+	}
 	__zq_file_path(name, file);
 	fd = __syscall(SYS_openat, __zq_ctx->dir_fd, name, O_RDWR|O_NOFOLLOW|O_CLOEXEC);
 	if (fd < 0) return fd;
@@ -67,12 +69,19 @@ long __zq_punch(uint32_t file, uint64_t off, uint64_t len)
 }
 
 /* The kernel's side of a range the table no longer has. */
-static void release(const struct zq_region *x, uint64_t a, uint64_t b)
+static void release(const struct zq_region *x, uint64_t a, uint64_t b, int zeroed)
 {
-	uint64_t e;
+	uint64_t e, off = x->offset + (a - x->start);
 
+	/* Arena memory that had its space may keep it for the next mmap
+	 * (hold.c), once nothing can store to it. */
+	if (x->file == ZQ_FILE_ARENA && x->prot) {
+		__syscall(SYS_mprotect, a, b - a, PROT_NONE);
+		__zq_hold_give(off, off + (b - a), zeroed);
+		return;
+	}
 	if (ZQ_IMAGE_FILE(x->file))
-		__zq_punch(x->file, x->offset + (a - x->start), b - a);
+		__zq_punch(x->file, off, b - a);
 	if (reserved(a, &e))
 		__syscall(SYS_mprotect, a, b - a, PROT_NONE);
 	else
@@ -84,6 +93,7 @@ long __zq_unmap(uint64_t start, uint64_t end)
 {
 	uint64_t a = start;
 	long ret;
+	int zeroed;
 
 	while (a < end) {
 		struct zq_region *r = ZQ_REGIONS(__zq_ctx), x;
@@ -96,8 +106,13 @@ long __zq_unmap(uint64_t start, uint64_t end)
 		if (next == end) break;
 		x = r[i];
 		a = x.end < end ? x.end : end;
+		/* Zeroed only where the cut cannot fail for want of room:
+		 * a failed munmap leaves the memory as it was. */
+		zeroed = x.file == ZQ_FILE_ARENA && (x.prot & PROT_WRITE)
+			&& !__zq_region_room(1)
+			&& __zq_hold_zero(next - ZQ_ARENA_BASE, a - ZQ_ARENA_BASE);
 		if ((ret = __zq_region_cut(next, a))) return ret;
-		release(&x, next, a);
+		release(&x, next, a, zeroed);
 	}
 	__zq_arena_freed(start, end);
 	return 0;
@@ -196,6 +211,10 @@ long __zq_place(uint64_t a, uint64_t len, int prot, int flags)
 		if (r) __zq_region_cut(a, a + len);
 	}
 	if (fd >= 0) __syscall(SYS_close, fd);
-	if (r) release(&x, a, a + len);
+	if (r) {
+		/* Its space may not have been taken: given back, never held. */
+		x.prot = 0;
+		release(&x, a, a + len, 0);
+	}
 	return r;
 }

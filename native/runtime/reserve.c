@@ -30,6 +30,10 @@ static long take(int fd, uint64_t off, uint64_t len)
 {
 	long r = __zq_fallocate(fd, FALLOC_FL_KEEP_SIZE, off, len);
 
+	/* Space held for the arena's next mmap is given back before the
+	 * filesystem is taken for full. */
+	if ((r == -ENOSPC || r == -EDQUOT) && __zq_hold_release())
+		r = __zq_fallocate(fd, FALLOC_FL_KEEP_SIZE, off, len);
 	if (r == -EOPNOTSUPP) return 0;
 	if (r) __zq_space_error = -r;
 	if (r == -ENOSPC || r == -EDQUOT || r == -EFBIG) return -ENOMEM;
@@ -61,7 +65,8 @@ void __zq_file_path(char *to, uint32_t file)
 long __zq_reserve(uint32_t file, uint64_t off, uint64_t len)
 {
 	if (__zq_ctx->flags & ZQ_FLAG_LAZY_SPACE) return 0;
-	if (file == ZQ_FILE_ARENA) return take(__zq_ctx->arena_fd, off, len);
+	if (file == ZQ_FILE_ARENA)
+		return __zq_hold_take(off, len) ? 0 : take(__zq_ctx->arena_fd, off, len);
 	if (file < ZQ_FILE_COUNT && *zq_file_names[file]) {
 		char name[sizeof ZQ_REGIONS_DIR + sizeof *zq_file_names];
 		__zq_file_path(name, file);

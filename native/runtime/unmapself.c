@@ -36,6 +36,8 @@ _Noreturn void __zq_unmapself(void *base, size_t size)
 	uint64_t a = (uint64_t)base;
 
 	if (!__zq_ctx) __unmapself(base, size);
+	if (__zq_in_arena(a, a + size))
+		__zq_hold_drop(a - ZQ_ARENA_BASE, a + size - ZQ_ARENA_BASE);
 	__zq_region_cut(a, a + size);
 	__zq_unmapself_tail(base, size, &__zq_ctx->lock,
 		__zq_in_arena(a, a + size) ? __zq_ctx->arena_fd : -1,

@@ -38,6 +38,14 @@ hidden long __zq_reserve_context(uint64_t, uint64_t);
 hidden long __zq_reserve_table(uint64_t, uint64_t *, uint64_t);
 extern hidden int __zq_space_error;
 
+/* Arena space held between a munmap and the next mmap (hold.c); callers
+ * hold the lock. Offsets are the arena file's. */
+hidden int __zq_hold_take(uint64_t, uint64_t);
+hidden void __zq_hold_give(uint64_t, uint64_t, int);
+hidden int __zq_hold_zero(uint64_t, uint64_t);
+hidden void __zq_hold_drop(uint64_t, uint64_t);
+hidden int __zq_hold_release(void);
+
 /* Placement (arena.c and map.c); callers hold the lock. */
 hidden uint64_t __zq_arena_alloc(uint64_t);
 hidden int __zq_arena_free(uint64_t, uint64_t);

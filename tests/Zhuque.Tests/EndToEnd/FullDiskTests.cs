@@ -57,6 +57,22 @@ public sealed partial class FullDiskTests(CPrograms programs) : IClassFixture<CP
     }
 
     /// <summary>
+    /// A munmap may keep the arena's file space for the next mmap
+    /// (native/runtime/hold.c); on a full disk that space is given back
+    /// before an mmap elsewhere is refused: tests/c/held_space.c frees every
+    /// other block of a full disk and maps nearly all of it again in one
+    /// piece, then stores to every page.
+    /// </summary>
+    [Fact]
+    public void SpaceHeldForTheNextMmapIsGivenBackWhenTheDiskIsFull()
+    {
+        using var run = Zhuque("run", "--image", _fs["img"], "--", programs.Zhuque("held_space"));
+        Assert.Equal("big ok", run.ReadLine());
+        Assert.Equal("stored", run.ReadLine());
+        Assert.Equal(0, run.WaitForExit());
+    }
+
+    /// <summary>
     /// --lazy-space trades the guarantee for speed, as documented: the same
     /// program's stores meet the full disk and it dies of SIGBUS, its image
     /// kept as faulted. (The test that the option is not the default is
