@@ -54,7 +54,8 @@ public sealed class KillTests(CPrograms programs) : IClassFixture<CPrograms>, ID
     /// was saved, though the shim's threads die through the lock word
     /// (the kernel's clear_child_tid): it read free at the next resume,
     /// and a new thread unlinked itself before its creator had linked it
-    /// (SIGSEGV in pthread_exit, about once in 50 such kills).
+    /// (SIGSEGV in pthread_exit, about once in 50 such kills). Each image a
+    /// kill saved must hold musl's thread list whole (ThreadListWhole).
     /// </summary>
     [Fact(Skip = "Quarantined: under the whole suite's load in a fresh clone a resumed thread of a thread-churning program dies of SIGSEGV unlinking itself in pthread_exit (2 of 2 fresh-clone runs after the pid-namespace merge); green alone (28 runs). docs/limitations.md, the guard")]
     public void ThreadsCreatingThreadsSurviveKills()
@@ -69,6 +70,10 @@ public sealed class KillTests(CPrograms programs) : IClassFixture<CPrograms>, ID
                 afterSave: () => ThreadListWhole($"churn{run}"));
             saved += r.Failures;
             if (r.ExitCode == 117 && r.Stderr.Contains("killed inside the runtime", StringComparison.Ordinal))
+                continue;
+            // A thread's exit stop let go by the guard's continue for the
+            // stop before (native/guard/save.c, thread_list_seen): lost, said.
+            if (r.ExitCode == 117 && r.Stderr.Contains("died unseen by the guard", StringComparison.Ordinal))
                 continue;
             if (r.ExitCode == 137 && r.Stderr.Contains("before it started", StringComparison.Ordinal))
                 continue;

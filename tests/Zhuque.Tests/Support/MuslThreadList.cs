@@ -24,7 +24,7 @@ public static class MuslThreadList
     {
         using var handle = File.OpenHandle(Path.Combine(image, "context"));
         var context = ContextReader.Read(handle);
-        if (context.State != ZqState.Saved)
+        if (context.State != ZqState.Saved || context.Header.TlLock == 0)
             return null;
         using var memory = new ImageMemory(context.Regions,
             file => BackingFiles.RelativePath(file) is { } relative ? File.OpenHandle(Path.Combine(image, relative)) : null);
