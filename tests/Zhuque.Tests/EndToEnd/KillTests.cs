@@ -57,7 +57,7 @@ public sealed class KillTests(CPrograms programs) : IClassFixture<CPrograms>, ID
     /// (SIGSEGV in pthread_exit, about once in 50 such kills). Each image a
     /// kill saved must hold musl's thread list whole (ThreadListWhole).
     /// </summary>
-    [Fact(Skip = "Quarantined: under the whole suite's load in a fresh clone a resumed thread of a thread-churning program dies of SIGSEGV unlinking itself in pthread_exit (2 of 2 fresh-clone runs after the pid-namespace merge); green alone (28 runs). docs/limitations.md, the guard")]
+    [Fact]
     public void ThreadsCreatingThreadsSurviveKills()
     {
         var random = new Random();
@@ -91,7 +91,7 @@ public sealed class KillTests(CPrograms programs) : IClassFixture<CPrograms>, ID
     /// the death up as lost; and the leader has no memory or descriptors
     /// left, so the save reads the process through a held thread.
     /// </summary>
-    [Fact(Skip = "Quarantined: under the whole suite's load in a fresh clone a resumed thread of a thread-churning program dies of SIGSEGV unlinking itself in pthread_exit (2 of 2 fresh-clone runs after the pid-namespace merge); green alone (28 runs). docs/limitations.md, the guard")]
+    [Fact]
     public void AKillAfterTheLeaderEndedAndThousandsOfThreadsCameAndWentIsSaved()
     {
         var r = new Interrupter(_tmp["state"], _tmp["leader"], killWith: 9).Run(programs.Zhuque("leader_exits"), ["4200", "6"], [3.0],
