@@ -238,6 +238,50 @@ static int thread_list_held(int dir, int mem, struct zq_header *h, struct held *
 	return keep_thread_list_word(dir, h, v);
 }
 
+/* Every thread musl's thread list links is one the save holds. A thread
+ * can die unseen: the guard continues a thread from a stop it was told
+ * of (a clone event, say), and if the kill has woken the thread from that
+ * stop into its exit stop in the meantime, the continue lets the exit
+ * stop go (ptrace has no continue-if-still-there). Its registers are
+ * gone; saved without it, the thread it was creating would resume
+ * unlinked with the list lock free (SIGSEGV in pthread_exit). */
+#define PT_NEXT 24
+#define PT_TID 48
+
+static int holds(const struct held *held, size_t n, int32_t tid)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) if (held[i].tid == tid && !held[i].gone) return 1;
+	return 0;
+}
+
+static int thread_list_seen(const struct held *held, size_t n)
+{
+	char path[64];
+	uint64_t start = 0, p;
+	int32_t tid;
+	size_t i;
+	int mem, seen = 0;
+
+	snprintf(path, sizeof path, "%s/mem", proc);
+	if ((mem = open(path, O_RDONLY|O_CLOEXEC)) < 0) return 0;
+	for (i = 0; i < n && !start; i++) {
+		uint64_t tp = held[i].regs.fs_base;
+		if (held[i].gone || pread(mem, &p, sizeof p, tp + PT_NEXT) != sizeof p) continue;
+		if (p && p != tp) start = tp;
+	}
+	/* A thread alone, or none linked: nothing to miss. */
+	if (!start) seen = 1;
+	for (p = start, i = 0; !seen && i <= n; i++) {
+		if (pread(mem, &p, sizeof p, p + PT_NEXT) != sizeof p) break;
+		if (p == start) seen = 1;
+		else if (pread(mem, &tid, sizeof tid, p + PT_TID) != sizeof tid || !holds(held, n, tid)) break;
+	}
+	close(mem);
+	return seen;
+}
+
 /* Every thread is gone, and with it the kernel's last stores into the
  * program's memory. */
 void guard_restore_words(void)
@@ -447,6 +491,11 @@ void guard_save(int dir, pid_t pid, pid_t tid, struct held *held, size_t n, int 
 	 * every instruction (docs/design.md, "Runtime sections"). */
 	if (h->thread_count || (guard_resuming && !h->resume_go)) {
 		lose(h, ZQ_LOST_RUNTIME, 0);
+		h->state = ZQ_STATE_LOST;
+		return;
+	}
+	if (!thread_list_seen(held, n)) {
+		lose(h, ZQ_LOST_GUARD, ESRCH);
 		h->state = ZQ_STATE_LOST;
 		return;
 	}

@@ -198,7 +198,7 @@ _Noreturn void resume(int dir, int lock, const char *path, uint64_t *kaux)
 	struct zq_header *h = map_context(dir);
 	struct zq_thread *t = ZQ_THREADS(h);
 	uint64_t vdso = 0, all = -1UL;
-	uint32_t i, leader;
+	uint32_t i, leader, threads;
 	long rdir;
 
 	for (; kaux[0]; kaux += 2) if (kaux[0] == AT_SYSINFO_EHDR) vdso = kaux[1];
@@ -232,10 +232,15 @@ _Noreturn void resume(int dir, int lock, const char *path, uint64_t *kaux)
 	h->resume_ready = 0;
 	h->resume_go = 0;
 	sys4(SYS_rt_sigprocmask, SIG_BLOCK, &all, 0, 8);
+	/* Counted once: the first thread spawned may already be running the
+	 * runtime's lead(), which empties the table (thread_count 0) once the
+	 * others are in; read again, a main thread that had ended took that
+	 * for its own entry and jumped to a frame at 0 (SIGSEGV, under load). */
+	threads = h->thread_count;
 	leader = pick_leader(h);
-	for (i = 0; i < h->thread_count; i++) if (i != leader) spawn(&t[i]);
+	for (i = 0; i < threads; i++) if (i != leader) spawn(&t[i]);
 	/* The main thread had ended: the leader's pid stays, as it did. */
-	if (leader == h->thread_count) for (;;) sys(SYS_exit, 0, 0, 0);
+	if (leader == threads) for (;;) sys(SYS_exit, 0, 0, 0);
 	sys(SYS_arch_prctl, ARCH_SET_FS, t[leader].tp, 0);
 	drop_ambient();
 	enter_resume(h->resume_entry, &t[leader], stack_below(&t[leader]));

@@ -34,6 +34,7 @@ public static class LostCapture
                 $"the save area (unread pipe bytes, paths, addresses) is full ({Layout.SaveSize >> 20} MiB)"),
             ZqLost.Save => $"the save area (unread pipe bytes, paths, addresses) could not grow{Errno(errno)}",
             ZqLost.Runtime => "the program was killed inside the runtime (a table half changed)",
+            ZqLost.Guard when errno == 3 => "a thread died unseen by the guard (its exit stop let go by a continue meant for the stop before), its registers are gone",
             ZqLost.Guard => $"the guard could not write a thread's registers into the image{Errno(errno)}",
             var other => string.Create(CultureInfo.InvariantCulture, $"unknown reason {(uint)other}{Errno(errno)}"),
         };

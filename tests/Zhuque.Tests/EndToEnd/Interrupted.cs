@@ -16,11 +16,13 @@ public sealed record InterruptedRun(int ExitCode, int Failures, string Stdout, s
 /// With killWith, the program is sent that signal by its own pid instead
 /// (ProgramKiller), the delay counted from the start of zhuque. With
 /// runAs, zhuque is started through that command (setpriv as another user).
+/// afterSave, when given, is called after each saved failure, before the
+/// resume (a test's check of the saved image).
 /// </summary>
 public sealed class Interrupter(string stateHome, string image, int? killWith = null, IReadOnlyList<string>? runAs = null)
 {
     public InterruptedRun Run(string program, IEnumerable<string> args, IEnumerable<double> delays,
-        string? stdinOnResume = null, int stepTimeoutMs = 120_000)
+        string? stdinOnResume = null, int stepTimeoutMs = 120_000, Action? afterSave = null)
     {
         var stdout = new System.Text.StringBuilder();
         var stderr = new System.Text.StringBuilder();
@@ -43,6 +45,7 @@ public sealed class Interrupter(string stateHome, string image, int? killWith = 
             // image as saved (the resume returns 128+N): resume it again.
             if (killWith is { } sig && !first && code == 128 + sig && StillSaved())
             {
+                afterSave?.Invoke();
                 cmd = ["resume"];
                 killAfter = null;
                 cmd.AddRange(FailAfter(delay, ref killAfter));
@@ -52,6 +55,7 @@ public sealed class Interrupter(string stateHome, string image, int? killWith = 
             if (code != 158)
                 return new InterruptedRun(code, failures, stdout.ToString(), stderr.ToString());
             failures++;
+            afterSave?.Invoke();
             cmd = ["resume"];
             killAfter = null;
             cmd.AddRange(FailAfter(delay, ref killAfter));

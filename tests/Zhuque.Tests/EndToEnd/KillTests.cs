@@ -27,7 +27,8 @@ public sealed class KillTests(CPrograms programs) : IClassFixture<CPrograms>, ID
         {
             Assert.True(run < 2000, $"{saved} kills saved, {lost} lost inside the runtime, in {run} runs");
             var delays = Enumerable.Range(0, 30).Select(_ => 0.005 + random.NextDouble() * 0.06);
-            var r = new Interrupter(_tmp["state"], _tmp[$"torture{run}"], killWith: 9).Run(programs.Zhuque("torture"), [rounds], delays);
+            var r = new Interrupter(_tmp["state"], _tmp[$"torture{run}"], killWith: 9).Run(programs.Zhuque("torture"), [rounds], delays,
+                afterSave: () => ThreadListWhole($"torture{run}"));
             saved += r.Failures;
             if (r.ExitCode == 117 && r.Stderr.Contains("killed inside the runtime", StringComparison.Ordinal))
             {
@@ -53,9 +54,10 @@ public sealed class KillTests(CPrograms programs) : IClassFixture<CPrograms>, ID
     /// was saved, though the shim's threads die through the lock word
     /// (the kernel's clear_child_tid): it read free at the next resume,
     /// and a new thread unlinked itself before its creator had linked it
-    /// (SIGSEGV in pthread_exit, about once in 50 such kills).
+    /// (SIGSEGV in pthread_exit, about once in 50 such kills). Each image a
+    /// kill saved must hold musl's thread list whole (ThreadListWhole).
     /// </summary>
-    [Fact(Skip = "Quarantined: under the whole suite's load in a fresh clone a resumed thread of a thread-churning program dies of SIGSEGV unlinking itself in pthread_exit (2 of 2 fresh-clone runs after the pid-namespace merge); green alone (28 runs). docs/limitations.md, the guard")]
+    [Fact]
     public void ThreadsCreatingThreadsSurviveKills()
     {
         var random = new Random();
@@ -64,9 +66,14 @@ public sealed class KillTests(CPrograms programs) : IClassFixture<CPrograms>, ID
         {
             Assert.True(run < 400, $"only {saved} kills saved in {run} runs");
             var delays = Enumerable.Range(0, 10).Select(i => i % 2 == 1 ? 0.001 + random.NextDouble() * 0.009 : 0.01 + random.NextDouble() * 0.08);
-            var r = new Interrupter(_tmp["state"], _tmp[$"churn{run}"], killWith: 9).Run(programs.Zhuque("clone_churn"), [], delays);
+            var r = new Interrupter(_tmp["state"], _tmp[$"churn{run}"], killWith: 9).Run(programs.Zhuque("clone_churn"), [], delays,
+                afterSave: () => ThreadListWhole($"churn{run}"));
             saved += r.Failures;
             if (r.ExitCode == 117 && r.Stderr.Contains("killed inside the runtime", StringComparison.Ordinal))
+                continue;
+            // A thread's exit stop let go by the guard's continue for the
+            // stop before (native/guard/save.c, thread_list_seen): lost, said.
+            if (r.ExitCode == 117 && r.Stderr.Contains("died unseen by the guard", StringComparison.Ordinal))
                 continue;
             if (r.ExitCode == 137 && r.Stderr.Contains("before it started", StringComparison.Ordinal))
                 continue;
@@ -84,10 +91,11 @@ public sealed class KillTests(CPrograms programs) : IClassFixture<CPrograms>, ID
     /// the death up as lost; and the leader has no memory or descriptors
     /// left, so the save reads the process through a held thread.
     /// </summary>
-    [Fact(Skip = "Quarantined: under the whole suite's load in a fresh clone a resumed thread of a thread-churning program dies of SIGSEGV unlinking itself in pthread_exit (2 of 2 fresh-clone runs after the pid-namespace merge); green alone (28 runs). docs/limitations.md, the guard")]
+    [Fact]
     public void AKillAfterTheLeaderEndedAndThousandsOfThreadsCameAndWentIsSaved()
     {
-        var r = new Interrupter(_tmp["state"], _tmp["leader"], killWith: 9).Run(programs.Zhuque("leader_exits"), ["4200", "6"], [3.0]);
+        var r = new Interrupter(_tmp["state"], _tmp["leader"], killWith: 9).Run(programs.Zhuque("leader_exits"), ["4200", "6"], [3.0],
+            afterSave: () => ThreadListWhole("leader"));
         Assert.DoesNotContain("did not all stop", r.Stderr, StringComparison.Ordinal);
         Assert.True(r.ExitCode == 0 && r.Failures == 1 && r.Stdout == "PASS\n", $"{r}\nzhuque.log: {Log("leader")}");
     }
@@ -145,6 +153,18 @@ public sealed class KillTests(CPrograms programs) : IClassFixture<CPrograms>, ID
     {
         var r = new Interrupter(_tmp["state"], _tmp["tail"], killWith: 9).Run(programs.Zhuque("exit_tail_start"), ["4"], [1.5]);
         Assert.True(r.ExitCode == 0 && r.Failures == 1 && r.Stdout == "ready\nPASS\n", $"{r}\nzhuque.log: {Log("tail")}");
+    }
+
+    /// <summary>
+    /// A saved image must hold musl's thread list whole (MuslThreadList): a
+    /// resumed thread unlinks itself in pthread_exit through those links.
+    /// Checked at each save, so that a broken list is seen in the image that
+    /// has it, with the kill that made it, not as a SIGSEGV resumes later.
+    /// </summary>
+    void ThreadListWhole(string image)
+    {
+        var broken = MuslThreadList.Check(_tmp[image]);
+        Assert.True(broken is null, $"{image}: musl's thread list is not whole in the saved image:\n{broken}\nzhuque.log: {Log(image)}");
     }
 
     string Log(string image)
