@@ -248,6 +248,10 @@ static void coordinate(void *uc, int sig, int snapshot)
 		h->state = ZQ_STATE_LOST;
 	} else {
 		if (h->flags & ZQ_FLAG_SYNC) sync_image();
+		/* After the descriptors are saved (the tracker is not the
+		 * program's) and before the state says saved, which is when
+		 * the launcher looks for it. */
+		if (snapshot) tracker = __zq_snapshot_arm();
 		if (!snapshot) h->failures++;
 		h->saved_ns = now(CLOCK_REALTIME);
 		h->save_ns = now(CLOCK_MONOTONIC) - t0;
@@ -257,8 +261,6 @@ static void coordinate(void *uc, int sig, int snapshot)
 		if (h->flags & ZQ_FLAG_SYNC)
 			__syscall(SYS_msync, ZQ_CONTEXT_ADDR, ZQ_PAGE, MS_SYNC);
 	}
-	/* After the descriptors are saved: the tracker is not the program's. */
-	if (snapshot && h->state == ZQ_STATE_SAVED) tracker = __zq_snapshot_arm();
 	if (snapshot && !__zq_snapshot_hold()) {
 		/* The launcher has its own copy of the tracker by now, or none. */
 		if (tracker >= 0) __syscall(SYS_close, tracker);
