@@ -224,7 +224,7 @@ static void coordinate(void *uc, int sig, int snapshot)
 	struct zq_header *h = __zq_ctx;
 	uint64_t t0 = now(CLOCK_MONOTONIC), resend = 0;
 	int pid = __syscall(SYS_getpid), self = __syscall(SYS_gettid);
-	int left;
+	int left, tracker = -1;
 	struct limit old;
 
 	if (snapshot) __zq_snapshot_go = 0; /* the last one's threads are long gone on */
@@ -248,6 +248,10 @@ static void coordinate(void *uc, int sig, int snapshot)
 		h->state = ZQ_STATE_LOST;
 	} else {
 		if (h->flags & ZQ_FLAG_SYNC) sync_image();
+		/* After the descriptors are saved (the tracker is not the
+		 * program's) and before the state says saved, which is when
+		 * the launcher looks for it. */
+		if (snapshot) tracker = __zq_snapshot_arm();
 		if (!snapshot) h->failures++;
 		h->saved_ns = now(CLOCK_REALTIME);
 		h->save_ns = now(CLOCK_MONOTONIC) - t0;
@@ -258,6 +262,8 @@ static void coordinate(void *uc, int sig, int snapshot)
 			__syscall(SYS_msync, ZQ_CONTEXT_ADDR, ZQ_PAGE, MS_SYNC);
 	}
 	if (snapshot && !__zq_snapshot_hold()) {
+		/* The launcher has its own copy of the tracker by now, or none. */
+		if (tracker >= 0) __syscall(SYS_close, tracker);
 		if (old.cur) __syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, &old, 0);
 		__zq_snapshot_release();
 		return;

@@ -4,12 +4,55 @@
 #include "futex.h"
 #include <signal.h>
 #include <time.h>
+#include <fcntl.h>
 
 /* A snapshot's SIGPWR: queued (not sent) with ZQ_SNAPSHOT. Anyone who may
  * signal the process may ask; a snapshot only reads it. */
 int __zq_is_snapshot(const siginfo_t *si)
 {
 	return si->si_code == SI_QUEUE && si->si_value.sival_int == ZQ_SNAPSHOT;
+}
+
+/* linux/userfaultfd.h, which musl's tree does not have. */
+#define UFFD_API 0xaa
+#define UFFD_FEATURE_WP_HUGETLBFS_SHMEM (1ULL << 12)
+#define UFFD_FEATURE_WP_UNPOPULATED (1ULL << 13)
+#define UFFD_FEATURE_WP_ASYNC (1ULL << 15)
+#define UFFDIO_API 0xc018aa3fUL
+#define UFFDIO_REGISTER 0xc020aa00UL
+#define UFFDIO_REGISTER_MODE_WP 2
+
+/* Async write-protect: a write to a protected page is resolved by the
+ * kernel at once (nobody waits on a handler) and leaves the page
+ * "written" for PAGEMAP_SCAN. Registering takes no time; the launcher
+ * protects and scans from outside while the program runs. Returns the
+ * descriptor, or -1 (no userfaultfd for this user: the launcher copies
+ * with the threads held instead). Pages never touched are protected too
+ * (WP_UNPOPULATED): a page of the file the process has not mapped yet
+ * may hold data. */
+int __zq_snapshot_arm(void)
+{
+	struct zq_header *h = __zq_ctx;
+	struct { uint64_t api, features, ioctls; } api = { UFFD_API,
+		UFFD_FEATURE_WP_HUGETLBFS_SHMEM | UFFD_FEATURE_WP_UNPOPULATED | UFFD_FEATURE_WP_ASYNC, 0 };
+	uint32_t i, n = zq_region_total(h);
+	int fd = __syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+
+	if (fd < 0) return -1;
+	if (__syscall(SYS_ioctl, fd, UFFDIO_API, &api)) {
+		__syscall(SYS_close, fd);
+		return -1;
+	}
+	/* A region that will not register is copied whole at the snapshot:
+	 * the launcher's scan of it fails. */
+	for (i = 0; i < n; i++) {
+		struct zq_region r = zq_region_view(h, i);
+		struct { uint64_t start, len, mode, ioctls; } reg = {
+			r.start, r.end - r.start, UFFDIO_REGISTER_MODE_WP, 0 };
+		if (ZQ_IMAGE_FILE(r.file) && r.end > r.start)
+			__syscall(SYS_ioctl, fd, UFFDIO_REGISTER, &reg);
+	}
+	return fd;
 }
 
 #define HOLD_MAX_S 120

@@ -78,6 +78,10 @@ hidden long __zq_remap_file(const struct zq_region *, uint64_t, uint64_t, uint64
  * copied; the process goes on (snapshot.c). */
 #define ZQ_SNAPSHOT      0x5a51534e
 #define ZQ_SNAPSHOT_DONE 0x5a515344
+/* During each hold the runtime also offers a write tracker (snapshot.c):
+ * a launcher that takes it lets this hold go, copies while the program
+ * runs, and asks again; one that does not copies during this hold. */
+hidden int __zq_snapshot_arm(void);
 extern hidden volatile int __zq_snapshot_go;
 hidden int __zq_is_snapshot(const siginfo_t *);
 hidden int __zq_snapshot_hold(void);

@@ -91,6 +91,21 @@ public static partial class Libc
     [LibraryImport(Lib, EntryPoint = "syscall", SetLastError = true)]
     public static unsafe partial long Syscall4(long number, long a, void* b, void* c, long d);
 
+    [LibraryImport(Lib, EntryPoint = "syscall", SetLastError = true)]
+    public static partial long Syscall3(long number, long a, long b, long c);
+
+    /// <summary>pidfd_getfd(2): a copy of another process's descriptor (ptrace access needed).</summary>
+    public const long SYS_pidfd_getfd = 438;
+
+    [LibraryImport(Lib, EntryPoint = "ioctl", SetLastError = true)]
+    public static unsafe partial int Ioctl(int fd, ulong request, void* argument);
+
+    [LibraryImport(Lib, EntryPoint = "fallocate", SetLastError = true)]
+    public static partial int FAllocate(int fd, int mode, long offset, long length);
+
+    public const int FALLOC_FL_KEEP_SIZE = 1;
+    public const int FALLOC_FL_PUNCH_HOLE = 2;
+
     /// <summary>cachestat(2) (Linux 6.5): a file's pages in the page cache, dirty, under writeback.</summary>
     public const long SYS_cachestat = 451;
 

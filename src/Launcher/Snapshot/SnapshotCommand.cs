@@ -15,17 +15,23 @@ namespace Zhuque.Launcher.Snapshot;
 /// program at one instant, while it goes on. SIGPWR queued with
 /// ZQ_SNAPSHOT makes the runtime capture every thread exactly as for a
 /// power failure (frames on their stacks, descriptors, state saved with its
-/// checksum) and hold them; this copies the context and the region files
-/// into DIR by their data ranges, then queues ZQ_SNAPSHOT_DONE and the
-/// runtime lets every thread return to where it was (state running again).
-/// The program's own SIGPWR handler never runs. The pause is from the
-/// request to the release; it grows with the memory copied.
+/// checksum) and hold them until ZQ_SNAPSHOT_DONE; the program's own SIGPWR
+/// handler never runs. During that first hold the runtime offers a write
+/// tracker (WriteTracker): with it, the threads go on at once, the region
+/// files are copied while the program runs, again and again for the pages
+/// it wrote meanwhile, and a second capture is the snapshot's instant: its
+/// pause copies the context and only the pages written since their last
+/// copy. Without one the first hold is the snapshot and its pause the
+/// whole copy.
 /// </summary>
 public sealed class SnapshotCommand(SnapshotRequest request, TextWriter output)
 {
     const int Snapshot = 0x5a51534e;     // ZQ_SNAPSHOT (native/runtime/zq.h)
     const int SnapshotDone = 0x5a515344; // ZQ_SNAPSHOT_DONE
     static readonly TimeSpan CaptureTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>ZHUQUE_SNAPSHOT_STOP_COPY=1: the whole copy in one hold, as before the tracker (scripts/bench-snapshot's "before").</summary>
+    static bool StopAndCopy => Environment.GetEnvironmentVariable("ZHUQUE_SNAPSHOT_STOP_COPY") == "1";
 
     public int Execute()
     {
@@ -51,25 +57,53 @@ public sealed class SnapshotCommand(SnapshotRequest request, TextWriter output)
             var pid = LockHolder.Program(dir, context.Header.Pid)
                 ?? throw new ZhuqueException(ReturnCode.ImageNeedsFresh, $"image {dir.Path} is not running (pid {context.Header.Pid} ended)");
             var clock = Stopwatch.StartNew();
-            ImageOwner.SendPower(dir, pid, Snapshot);
-            long bytes;
-            TimeSpan captured, pause;
+            using var copy = new RegionCopy(dir, to);
+            WriteTracker? tracker = null;
+            ZqRegion[] armed = [];
+            TimeSpan first = default, captured, pause;
+            long before = 0;
+            var passes = 0;
             try
             {
-                var state = WaitForCapture(dir, pid);
-                captured = clock.Elapsed;
-                if (state != ZqState.Saved)
-                    throw new ZhuqueException(ReturnCode.PowerFailureNotSaved,
-                        $"the snapshot of {dir.Path} could not be taken: {LostCapture.Reason(ContextFile.Read(dir)!.Header)}; the program goes on");
-                bytes = CopyImage(dir, to);
+                // The first hold offers a tracker. Without one (an older
+                // runtime, or no userfaultfd for this user) the copy is
+                // made in this hold, and this hold is the snapshot.
+                (captured, pause) = Hold(dir, pid, () =>
+                {
+                    tracker = StopAndCopy ? null : WriteTracker.Take(pid);
+                    if (tracker is not null)
+                    {
+                        armed = [.. ContextFile.Read(dir)!.Regions.Where(Tracked)];
+                        return;
+                    }
+                    CopyFile(dir, to, ImageFiles.Context, new byte[1 << 20]);
+                    copy.CopyAll();
+                });
+                if (tracker is not null)
+                {
+                    first = pause;
+                    WaitForRunning(dir, pid);
+                    passes = CopyWhileRunning(tracker, armed, copy);
+                    before = copy.Bytes;
+                    (captured, pause) = Hold(dir, pid, () =>
+                    {
+                        CopyFile(dir, to, ImageFiles.Context, new byte[1 << 20]);
+                        CopyWritten(tracker, ContextFile.Read(dir)!, copy);
+                    });
+                }
             }
             finally
             {
-                Release(dir, pid);
-                pause = clock.Elapsed;
+                // Every range let go, a piece at a time, once the program runs again.
+                tracker?.Dispose();
             }
+            var during = copy.Bytes - before;
             var detail = string.Create(CultureInfo.InvariantCulture,
-                $"of {dir.Path}: paused {pause.TotalMilliseconds:0.0} ms (capture {captured.TotalMilliseconds:0.0} ms), {bytes / 1048576.0:0.0} MiB copied");
+                $"of {dir.Path}: paused {pause.TotalMilliseconds:0.0} ms (capture {captured.TotalMilliseconds:0.0} ms), {during / 1048576.0:0.0} MiB copied in the pause");
+            detail += tracker is null
+                ? " (no write tracking: the whole copy is the pause)"
+                : string.Create(CultureInfo.InvariantCulture,
+                    $", {before / 1048576.0:0.0} MiB in {passes} passes while it ran (tracking armed in a pause of {first.TotalMilliseconds:0.0} ms, {clock.Elapsed.TotalMilliseconds:0} ms in all)");
             ManifestStore.Write(to, manifest with
             {
                 SnapshotOf = dir.Path,
@@ -119,16 +153,109 @@ public sealed class SnapshotCommand(SnapshotRequest request, TextWriter output)
         }
     }
 
-    /// <summary>The context, then every file under regions/, each by its data ranges.</summary>
-    static long CopyImage(ImageDirectory from, ImageDirectory to)
+    const int MaxPasses = 8;
+    const long SettledBytes = 4L << 20;
+
+    /// <summary>
+    /// One capture and hold: every thread stopped at one instant and the
+    /// state saved; work runs while they are held, then they go on.
+    /// Returns the time to the capture and the whole pause.
+    /// </summary>
+    static (TimeSpan Captured, TimeSpan Pause) Hold(ImageDirectory dir, int pid, Action work)
     {
-        var buffer = new byte[1 << 20];
-        long bytes = CopyFile(from, to, ImageFiles.Context, buffer);
-        if (Libc.MkDirAt(to.Fd, ImageFiles.Regions, ImageFiles.DirectoryMode) != 0 && Libc.LastError != Libc.EEXIST)
-            throw new IOException($"cannot create {to.File(ImageFiles.Regions)}: {Libc.Message(Libc.LastError)}");
-        foreach (var name in Directory.EnumerateFiles(from.Through(ImageFiles.Regions)).Select(Path.GetFileName).Order(StringComparer.Ordinal))
-            bytes += CopyFile(from, to, $"{ImageFiles.Regions}/{name}", buffer);
-        return bytes;
+        var clock = Stopwatch.StartNew();
+        ImageOwner.SendPower(dir, pid, Snapshot);
+        TimeSpan captured;
+        try
+        {
+            var state = WaitForCapture(dir, pid);
+            captured = clock.Elapsed;
+            if (state != ZqState.Saved)
+                throw new ZhuqueException(ReturnCode.PowerFailureNotSaved,
+                    $"the snapshot of {dir.Path} could not be taken: {LostCapture.Reason(ContextFile.Read(dir)!.Header)}; the program goes on");
+            work();
+        }
+        finally
+        {
+            Release(dir, pid);
+        }
+        return (captured, clock.Elapsed);
+    }
+
+    static bool Tracked(ZqRegion r) => BackingFiles.IsShared((ZqFile)r.File) && r.End > r.Start;
+
+    /// <summary>
+    /// Protects every armed region, copies every region file, then copies
+    /// again the pages written meanwhile (protecting them again as they are
+    /// found) until a pass finds little, or no less than the one before:
+    /// what is left for the pause is what the program writes during one
+    /// pass. Returns the passes made.
+    /// </summary>
+    static int CopyWhileRunning(WriteTracker tracker, ZqRegion[] armed, RegionCopy copy)
+    {
+        foreach (var r in armed)
+            tracker.Protect(r.Start, r.End);
+        copy.CopyAll();
+        var written = new List<(ulong Start, ulong End)>();
+        var passes = 1;
+        for (long last = long.MaxValue; passes < MaxPasses; passes++)
+        {
+            var before = copy.Bytes;
+            foreach (var r in armed)
+            {
+                written.Clear();
+                if (!tracker.Written(r.Start, r.End, again: true, written))
+                    continue; // mapped anew: the pause copies it whole
+                foreach (var (start, end) in written)
+                    copy.CopyRange(r, start, end);
+            }
+            // Settled, or not shrinking: the program writes faster than this copies.
+            var bytes = copy.Bytes - before;
+            if (bytes < SettledBytes || bytes > last / 4 * 3)
+                break;
+            last = bytes;
+        }
+        return passes;
+    }
+
+    /// <summary>
+    /// In the pause: the pages written since their last copy, regions the
+    /// tracker does not follow (mapped since the arm) whole, files that
+    /// appeared, and the holes the runtime punched meanwhile.
+    /// </summary>
+    static void CopyWritten(WriteTracker tracker, Context context, RegionCopy copy)
+    {
+        var written = new List<(ulong Start, ulong End)>();
+        foreach (var r in context.Regions.Where(Tracked))
+        {
+            written.Clear();
+            if (!tracker.Written(r.Start, r.End, again: false, written))
+            {
+                copy.CopyRange(r, r.Start, r.End);
+                continue;
+            }
+            foreach (var (start, end) in written)
+                copy.CopyRange(r, Math.Max(start, r.Start), Math.Min(end, r.End));
+        }
+        copy.CopyNew();
+        copy.MatchHoles();
+    }
+
+    /// <summary>The arm's release done: a state still saved would pass for the next capture.</summary>
+    static void WaitForRunning(ImageDirectory dir, int pid)
+    {
+        using var handle = ContextFile.Open(dir, Libc.O_RDONLY)
+            ?? throw new ZhuqueException(ReturnCode.ImageCorrupt, $"image {dir.Path} lost its context");
+        var length = RandomAccess.GetLength(handle);
+        var clock = Stopwatch.StartNew();
+        var spin = new SpinWait();
+        while ((ZqState)ContextReader.ReadHeader(handle, length).State == ZqState.Saved)
+        {
+            if (clock.Elapsed > CaptureTimeout)
+                throw new ZhuqueException(ReturnCode.UsageOrInternal,
+                    $"the program of {dir.Path} did not go on after the snapshot's first hold (pid {pid})");
+            spin.SpinOnce(sleep1Threshold: -1);
+        }
     }
 
     static long CopyFile(ImageDirectory from, ImageDirectory to, string name, byte[] buffer)

@@ -78,6 +78,60 @@ public sealed class SnapshotTests(CPrograms programs, MuslGccPrograms dynamicPro
     }
 
     /// <summary>
+    /// A program that rewrites every page of its memory again and again
+    /// while snapshots copy it: most of each copy is made while it runs, so
+    /// each snapshot holds pages the program wrote after they were first
+    /// copied, and pages it wrote after the capture instant. Each resumed
+    /// snapshot still reaches the uninterrupted run's digest: a page taken
+    /// as it was after the capture would get its change twice.
+    /// </summary>
+    [Fact]
+    public async Task SnapshotsOfAProgramRewritingItsMemoryHoldEachPageAsAtTheCapture()
+    {
+        string[] args = ["32", "30000"];
+        var want = Proc.Run(programs.Native("snapshot_writer"), args);
+        Assert.True(want.ExitCode == 0, want.ToString());
+        var digest = want.Stdout.Split('\n')[1];
+        var image = _tmp["writer"];
+        var random = new Random();
+        var snapshots = new List<string>();
+        using (var run = Start(image, programs.Zhuque("snapshot_writer"), args))
+        {
+            Assert.Equal("ready", await run.StandardOutput.ReadLineAsync());
+            var stdout = run.StandardOutput.ReadToEndAsync();
+            try
+            {
+                for (var i = 0; i < 3 && !run.HasExited; i++)
+                {
+                    Thread.Sleep(random.Next(10, 200));
+                    var to = _tmp[$"writer{i}"];
+                    var r = Snapshot(image, to);
+                    if (r.ExitCode is 119 or 123 && snapshots.Count > 0 && run.WaitForExit(0))
+                        break; // it ended meanwhile
+                    Assert.True(r.ExitCode == 0, $"snapshot {i}: {r}");
+                    Assert.True(System.Text.RegularExpressions.Regex.IsMatch(r.Stdout, @"MiB in \d+ passes while it ran"), $"snapshot {i} was not tracked: {r}");
+                    snapshots.Add(to);
+                }
+                Assert.True(run.WaitForExit(300_000), "the run did not end");
+            }
+            finally
+            {
+                if (!run.HasExited)
+                    run.Kill(entireProcessTree: true);
+            }
+            Assert.Equal(0, run.ExitCode);
+            Assert.Equal(digest, (await stdout).Trim());
+        }
+        Assert.NotEmpty(snapshots);
+        foreach (var s in snapshots)
+        {
+            var r = ZhuqueCli.Run(_tmp["state"], "resume", s);
+            Assert.True(r.ExitCode == 0, $"{s}: {r}");
+            Assert.Equal(digest, r.Stdout.Trim());
+        }
+    }
+
+    /// <summary>
     /// memcached under a stream of sets on one connection: every set
     /// acknowledged before the snapshot began is in the snapshot, resumed
     /// once the original stopped (it held the port); the original went on
