@@ -52,31 +52,15 @@ public sealed class RegionCopy(ImageDirectory from, ImageDirectory to) : IDispos
         var (source, target) = Open(name);
         var offset = (long)(r.Offset + (start - r.Start));
         var stop = offset + (long)(end - start);
-        var length = RandomAccess.GetLength(source);
-        var fd = (int)source.DangerousGetHandle();
-        for (var at = offset; at < stop && at < length;)
+        var limit = Math.Min(stop, RandomAccess.GetLength(source));
+        var at = offset;
+        foreach (var (data, hole) in SparseCopy.DataRanges((int)source.DangerousGetHandle(), offset, limit))
         {
-            var data = Libc.LSeek(fd, at, Libc.SEEK_DATA);
-            if (data < 0 || data >= stop)
-            {
-                Punch(target, at, stop - at);
-                break;
-            }
-            if (data > at)
-                Punch(target, at, data - at);
-            var hole = Libc.LSeek(fd, data, Libc.SEEK_HOLE);
-            hole = hole < 0 ? stop : Math.Min(hole, stop);
-            for (var p = data; p < hole;)
-            {
-                var n = RandomAccess.Read(source, _buffer.AsSpan(0, (int)Math.Min(_buffer.Length, hole - p)), p);
-                if (n == 0)
-                    break;
-                RandomAccess.Write(target, _buffer.AsSpan(0, n), p);
-                p += n;
-                Bytes += n;
-            }
+            Punch(target, at, data - at);
+            Bytes += SparseCopy.CopyBytes(source, target, _buffer, data, hole);
             at = hole;
         }
+        Punch(target, at, limit - at);
     }
 
     /// <summary>Each copied file's length and holes made the source's.</summary>
@@ -88,24 +72,16 @@ public sealed class RegionCopy(ImageDirectory from, ImageDirectory to) : IDispos
             if (RandomAccess.GetLength(target) != length)
                 RandomAccess.SetLength(target, length);
             int sfd = (int)source.DangerousGetHandle(), tfd = (int)target.DangerousGetHandle();
-            for (long at = 0; at < length;)
+            // Where the copy has data, the source's holes are punched.
+            foreach (var (data, end) in SparseCopy.DataRanges(tfd, 0, length))
             {
-                var data = Libc.LSeek(tfd, at, Libc.SEEK_DATA);
-                if (data < 0 || data >= length)
-                    break;
-                var end = Libc.LSeek(tfd, data, Libc.SEEK_HOLE);
-                end = end < 0 ? length : Math.Min(end, length);
-                for (var p = data; p < end;)
+                var at = data;
+                foreach (var (start, stop) in SparseCopy.DataRanges(sfd, data, end))
                 {
-                    var hole = Libc.LSeek(sfd, p, Libc.SEEK_HOLE);
-                    if (hole < 0 || hole >= end)
-                        break;
-                    var next = Libc.LSeek(sfd, hole, Libc.SEEK_DATA);
-                    next = next < 0 ? end : Math.Min(next, end);
-                    Punch(target, hole, next - hole);
-                    p = next;
+                    Punch(target, at, start - at);
+                    at = stop;
                 }
-                at = end;
+                Punch(target, at, end - at);
             }
         }
     }

@@ -17,25 +17,39 @@ public static class SparseCopy
     {
         var length = RandomAccess.GetLength(from);
         RandomAccess.SetLength(to, length);
-        var fd = (int)from.DangerousGetHandle();
         long copied = 0;
-        for (long position = 0; position < length;)
+        foreach (var (data, hole) in DataRanges((int)from.DangerousGetHandle(), 0, length))
+            copied += CopyBytes(from, to, buffer, data, hole);
+        return copied;
+    }
+
+    /// <summary>The data ranges of fd within [start, end), in order (lseek SEEK_DATA/SEEK_HOLE).</summary>
+    public static IEnumerable<(long Start, long End)> DataRanges(int fd, long start, long end)
+    {
+        for (var at = start; at < end;)
         {
-            var data = Libc.LSeek(fd, position, Libc.SEEK_DATA);
-            if (data < 0 || data >= length)
-                break;
+            var data = Libc.LSeek(fd, at, Libc.SEEK_DATA);
+            if (data < 0 || data >= end)
+                yield break;
             var hole = Libc.LSeek(fd, data, Libc.SEEK_HOLE);
-            hole = hole < 0 ? length : Math.Min(hole, length);
-            for (var at = data; at < hole;)
-            {
-                var n = RandomAccess.Read(from, buffer.AsSpan(0, (int)Math.Min(Chunk, hole - at)), at);
-                if (n == 0)
-                    break;
-                RandomAccess.Write(to, buffer.AsSpan(0, n), at);
-                at += n;
-                copied += n;
-            }
-            position = hole;
+            hole = hole < 0 ? end : Math.Min(hole, end);
+            yield return (data, hole);
+            at = hole;
+        }
+    }
+
+    /// <summary>Bytes [start, end) of from to the same place in to; returns the bytes copied.</summary>
+    public static long CopyBytes(SafeFileHandle from, SafeFileHandle to, byte[] buffer, long start, long end)
+    {
+        long copied = 0;
+        for (var at = start; at < end;)
+        {
+            var n = RandomAccess.Read(from, buffer.AsSpan(0, (int)Math.Min(Math.Min(Chunk, buffer.Length), end - at)), at);
+            if (n == 0)
+                break;
+            RandomAccess.Write(to, buffer.AsSpan(0, n), at);
+            at += n;
+            copied += n;
         }
         return copied;
     }
