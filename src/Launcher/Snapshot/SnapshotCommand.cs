@@ -131,9 +131,13 @@ public sealed class SnapshotCommand(SnapshotRequest request, TextWriter output)
         while (true)
         {
             var state = (ZqState)ContextReader.ReadHeader(handle, length).State;
-            if (state is ZqState.Saved or ZqState.Lost)
+            if (state is ZqState.Lost)
                 return state;
-            if (state != ZqState.Running || clock.Elapsed > CaptureTimeout)
+            // The runtime stores the checksum just after the state (the
+            // checksum covers it): a copy taken in between read as corrupt.
+            if (state is ZqState.Saved && ContextFile.Read(dir) is { ChecksumMatches: true })
+                return state;
+            if (state is not (ZqState.Running or ZqState.Saved) || clock.Elapsed > CaptureTimeout)
                 throw new ZhuqueException(ReturnCode.UsageOrInternal,
                     $"the snapshot of {dir.Path} was not captured (state {ContextFile.StateName(state)} after {clock.Elapsed.TotalSeconds:0.0} s; pid {pid})");
             spin.SpinOnce(sleep1Threshold: -1);
