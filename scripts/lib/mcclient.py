@@ -18,7 +18,6 @@ protocol over TCP on 127.0.0.1 only.
 """
 import json
 import os
-import socket
 import sys
 import threading
 import time
@@ -34,15 +33,7 @@ def value(key, version=0):
     return (unit * (n // len(unit) + 1))[:n]
 
 
-class Conn:
-    def __init__(self, port, timeout=10):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
-        self.file = self.sock.makefile("rb")
-
-    def close(self):
-        self.file.close()
-        self.sock.close()
-
+class Conn(netwait.Conn):
     def line(self):
         data = self.file.readline()
         if not data:

@@ -1,6 +1,7 @@
 """What the memcached and Redis clients share: waiting for a server to
 accept, and timing its first answer (resume to first answer)."""
 
+import socket
 import sys
 import time
 
@@ -38,3 +39,17 @@ def first(answers, timeout, errors=(OSError,)):
         except errors:
             time.sleep(0.0005)
     sys.exit("no answer")
+
+
+class Conn:
+    """A client connection to 127.0.0.1:port, read through a buffered file."""
+
+    def __init__(self, port, timeout=10, nodelay=False):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        if nodelay:
+            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.file = self.sock.makefile("rb")
+
+    def close(self):
+        self.file.close()
+        self.sock.close()

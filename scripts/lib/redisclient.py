@@ -17,7 +17,6 @@ over TCP on 127.0.0.1 only, standard library only.
 import json
 import os
 import random
-import socket
 import sys
 import threading
 import time
@@ -53,15 +52,9 @@ class RedisError(Exception):
     pass
 
 
-class Conn:
+class Conn(netwait.Conn):
     def __init__(self, port, timeout=10):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.file = self.sock.makefile("rb")
-
-    def close(self):
-        self.file.close()
-        self.sock.close()
+        super().__init__(port, timeout, nodelay=True)
 
     def line(self):
         data = self.file.readline()
