@@ -86,6 +86,9 @@ public sealed class RealRunTests(Programs programs) : IClassFixture<Programs>, I
         string[] args = ["run", "--image", _tmp["img"], .. (end ? (string[])["--end-on-signal"] : []), "--", programs.Static, "pause", "3"];
         using var run = new LineProcess(Repo.Zhuque, args, env);
         Assert.Equal("ready", run.ReadLine());
+        // "ready" comes just before pause(): a SIGTERM in between is saved
+        // before the call, and the resume would then wait in pause() forever.
+        InSyscall(ProgramKiller.Grandchild(run.Pid), 34);
         Proc.Check("kill", "-TERM", run.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal(end ? 128 + 15 : 158, run.WaitForExit());
         Assert.Equal(end ? ZqState.Lost : ZqState.Saved, State());
@@ -111,6 +114,18 @@ public sealed class RealRunTests(Programs programs) : IClassFixture<Programs>, I
         Assert.Equal(128 + 9, run.WaitForExit());
         Assert.Equal(ZqState.Lost, State());
         Assert.False(Directory.Exists($"/proc/{program}") && File.ReadAllText($"/proc/{program}/status").Contains("\nState:\tS", StringComparison.Ordinal));
+    }
+
+    /// <summary>Waits until the program's thread is in system call nr (its /proc syscall file).</summary>
+    static void InSyscall(int pid, int nr)
+    {
+        Assert.True(pid > 0, "the program did not start");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (File.ReadAllText($"/proc/{pid}/syscall").Split(' ')[0] != nr.ToString(System.Globalization.CultureInfo.InvariantCulture))
+        {
+            Assert.True(clock.ElapsedMilliseconds < 60_000, $"the program did not reach system call {nr}");
+            Thread.Sleep(1);
+        }
     }
 
     public void Dispose() => _tmp.Dispose();
