@@ -70,12 +70,13 @@ public sealed partial class CutShortResumeTests(CPrograms programs) : IClassFixt
         using var launcher = Process.Start(info)!;
         var stdout = launcher.StandardOutput.ReadToEndAsync();
         var stderr = launcher.StandardError.ReadToEndAsync();
-        var shim = WaitForChild(launcher.Id);
+        // Held by a pidfd from the start: when the delay outlasts the resume,
+        // the kill must not reach whatever process took the pid since.
+        using var shim = PidFd.Open(WaitForChild(launcher.Id));
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed.TotalSeconds < seconds)
             Thread.SpinWait(100);
-        if (shim > 0)
-            _ = kill(shim, 9);
+        shim?.Signal(9);
         if (!launcher.WaitForExit(60_000))
         {
             launcher.Kill(entireProcessTree: true);
@@ -112,9 +113,6 @@ public sealed partial class CutShortResumeTests(CPrograms programs) : IClassFixt
         Assert.True(r.ExitCode == 0, r.ToString());
         return JsonDocument.Parse(r.Stdout).RootElement.GetProperty("state").GetString()!;
     }
-
-    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
-    static extern int kill(int pid, int sig);
 
     public void Dispose() => _tmp.Dispose();
 }

@@ -17,13 +17,18 @@ public sealed class ProgramKiller : IDisposable
     public ProgramKiller(int launcher, double seconds, int signal)
     {
         var clock = Stopwatch.StartNew();
+        // Pids come round fast in the suite: the program is signalled
+        // through a pidfd, and only if the launcher whose tree led to it
+        // is still the one started (its pid not yet taken by another).
+        var self = PidFd.Open(launcher);
         _thread = new Thread(() =>
         {
+            using var held = self;
             while (!_cancelled && clock.Elapsed.TotalSeconds < seconds)
                 Thread.Sleep(1);
-            var program = _cancelled ? 0 : Grandchild(launcher);
-            if (program > 0)
-                _ = kill(program, signal);
+            using var program = _cancelled || held is null ? null : PidFd.Open(Grandchild(launcher));
+            if (program is not null && held!.Signal(0))
+                program.Signal(signal);
         });
         _thread.Start();
     }
@@ -74,7 +79,4 @@ public sealed class ProgramKiller : IDisposable
         _cancelled = true;
         _thread.Join();
     }
-
-    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
-    static extern int kill(int pid, int sig);
 }
