@@ -177,7 +177,11 @@ static void add_filter(const struct zq_header *h, const struct program *p)
 	resolve(&a);
 	prog.len = a.n;
 	prog.filter = a.op;
-	r = sys(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
+	/* SPEC_ALLOW: the filter guards the image against the program's own
+	 * raw calls; it is no sandbox, so it must not make the kernel force
+	 * speculation mitigations (SSBD, STIBP) on the program, as it does
+	 * with spec_store_bypass_disable=seccomp (the default before 5.16). */
+	r = sys(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_SPEC_ALLOW, &prog);
 	if (r < 0) die(EXIT_SETUP, "cannot install the seccomp filter", 0, r);
 }
 

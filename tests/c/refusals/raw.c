@@ -1,7 +1,10 @@
 /* fork and exec refused below libc: through syscall() and as raw system
  * call instructions (the shim's seccomp filter), and so is a clone the
  * guard would not trace (CLONE_UNTRACED), while posix_spawn,
- * system and popen still run programs, and those programs may fork. */
+ * system and popen still run programs, and those programs may fork.
+ * The filter forces no speculation mitigation on the program (its
+ * SECCOMP_FILTER_FLAG_SPEC_ALLOW; only visible on a CPU with SSBD and a
+ * kernel in spec_store_bypass_disable=seccomp mode). */
 #include "../kinds/check.h"
 #include <fcntl.h>
 #include <signal.h>
@@ -9,6 +12,7 @@
 #include <sys/wait.h>
 #include <sys/syscall.h>
 #include <sched.h>
+#include <sys/prctl.h>
 
 extern char **environ;
 
@@ -64,6 +68,10 @@ int main(void)
 	refused("raw clone3", raw(SYS_clone3, (long)args, sizeof args, 0));
 	refused("raw execve", raw(SYS_execve, (long)"/bin/true", (long)argv, (long)environ));
 	refused("raw execveat", raw(SYS_execveat, AT_FDCWD, (long)"/bin/true", (long)argv));
+	CHECK(!(prctl(PR_GET_SPECULATION_CTRL, PR_SPEC_STORE_BYPASS, 0, 0, 0) & PR_SPEC_FORCE_DISABLE),
+		"speculative store bypass forced off");
+	CHECK(!(prctl(PR_GET_SPECULATION_CTRL, PR_SPEC_INDIRECT_BRANCH, 0, 0, 0) & PR_SPEC_FORCE_DISABLE),
+		"indirect branch speculation forced off");
 
 	CHECK(posix_spawn(&pid, sh[0], 0, 0, sh, environ) == 0, "posix_spawn");
 	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 5,
