@@ -63,33 +63,36 @@ public sealed class SnapshotCommand(SnapshotRequest request, TextWriter output)
             TimeSpan first = default, captured, pause;
             long before = 0;
             var passes = 0;
+            PauseParts firstParts = new(), parts = new();
             try
             {
                 // The first hold offers a tracker. Without one (an older
                 // runtime, or no userfaultfd for this user) the copy is
                 // made in this hold, and this hold is the snapshot.
-                (captured, pause) = Hold(dir, pid, () =>
+                (captured, pause) = Hold(dir, pid, firstParts, () =>
                 {
-                    tracker = StopAndCopy ? null : WriteTracker.Take(pid);
+                    tracker = StopAndCopy ? null : firstParts.Time("tracker", () => WriteTracker.Take(pid));
                     if (tracker is not null)
                     {
-                        armed = [.. ContextFile.Read(dir)!.Regions.Where(Tracked)];
+                        armed = firstParts.Time("regions", () => ContextFile.Read(dir)!.Regions.Where(Tracked).ToArray());
                         return;
                     }
-                    CopyFile(dir, to, ImageFiles.Context, new byte[1 << 20]);
-                    copy.CopyAll();
+                    firstParts.Time("context", () => CopyFile(dir, to, ImageFiles.Context, new byte[1 << 20]));
+                    firstParts.Time("copy", copy.CopyAll);
                 });
+                log.Debug("first hold: {Parts}", firstParts);
                 if (tracker is not null)
                 {
                     first = pause;
                     WaitForRunning(dir, pid);
                     passes = CopyWhileRunning(tracker, armed, copy);
                     before = copy.Bytes;
-                    (captured, pause) = Hold(dir, pid, () =>
+                    (captured, pause) = Hold(dir, pid, parts, () =>
                     {
-                        CopyFile(dir, to, ImageFiles.Context, new byte[1 << 20]);
-                        CopyWritten(tracker, ContextFile.Read(dir)!, copy);
+                        parts.Time("context", () => CopyFile(dir, to, ImageFiles.Context, new byte[1 << 20]));
+                        CopyWritten(tracker, parts.Time("read", () => ContextFile.Read(dir)!), copy, parts);
                     });
+                    log.Debug("pause: {Parts}", parts);
                 }
             }
             finally
@@ -165,14 +168,14 @@ public sealed class SnapshotCommand(SnapshotRequest request, TextWriter output)
     /// state saved; work runs while they are held, then they go on.
     /// Returns the time to the capture and the whole pause.
     /// </summary>
-    static (TimeSpan Captured, TimeSpan Pause) Hold(ImageDirectory dir, int pid, Action work)
+    static (TimeSpan Captured, TimeSpan Pause) Hold(ImageDirectory dir, int pid, PauseParts parts, Action work)
     {
         var clock = Stopwatch.StartNew();
-        ImageOwner.SendPower(dir, pid, Snapshot);
+        parts.Time("signal", () => ImageOwner.SendPower(dir, pid, Snapshot));
         TimeSpan captured;
         try
         {
-            var state = WaitForCapture(dir, pid);
+            var state = parts.Time("capture", () => WaitForCapture(dir, pid));
             captured = clock.Elapsed;
             if (state != ZqState.Saved)
                 throw new ZhuqueException(ReturnCode.PowerFailureNotSaved,
@@ -181,7 +184,7 @@ public sealed class SnapshotCommand(SnapshotRequest request, TextWriter output)
         }
         finally
         {
-            Release(dir, pid);
+            parts.Time("release", () => Release(dir, pid));
         }
         return (captured, clock.Elapsed);
     }
@@ -227,22 +230,25 @@ public sealed class SnapshotCommand(SnapshotRequest request, TextWriter output)
     /// tracker does not follow (mapped since the arm) whole, files that
     /// appeared, and the holes the runtime punched meanwhile.
     /// </summary>
-    static void CopyWritten(WriteTracker tracker, Context context, RegionCopy copy)
+    static void CopyWritten(WriteTracker tracker, Context context, RegionCopy copy, PauseParts parts)
     {
         var written = new List<(ulong Start, ulong End)>();
         foreach (var r in context.Regions.Where(Tracked))
         {
             written.Clear();
-            if (!tracker.Written(r.Start, r.End, again: false, written))
+            if (!parts.Time("scan", () => tracker.Written(r.Start, r.End, again: false, written)))
             {
-                copy.CopyRange(r, r.Start, r.End);
+                parts.Time("untracked", () => copy.CopyRange(r, r.Start, r.End));
                 continue;
             }
-            foreach (var (start, end) in written)
-                copy.CopyRange(r, Math.Max(start, r.Start), Math.Min(end, r.End));
+            parts.Time("written", () =>
+            {
+                foreach (var (start, end) in written)
+                    copy.CopyRange(r, Math.Max(start, r.Start), Math.Min(end, r.End));
+            });
         }
-        copy.CopyNew();
-        copy.MatchHoles();
+        parts.Time("new files", copy.CopyNew);
+        parts.Time("holes", copy.MatchHoles);
     }
 
     /// <summary>The arm's release done: a state still saved would pass for the next capture.</summary>
