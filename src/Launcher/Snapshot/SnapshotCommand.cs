@@ -60,7 +60,7 @@ public sealed class SnapshotCommand(SnapshotRequest request, TextWriter output)
             using var copy = new RegionCopy(dir, to);
             WriteTracker? tracker = null;
             ZqRegion[] armed = [];
-            TimeSpan first = default, captured, pause;
+            HoldTimes first = default, hold;
             long before = 0;
             ulong punches = 0;
             var passes = 0;
@@ -70,7 +70,7 @@ public sealed class SnapshotCommand(SnapshotRequest request, TextWriter output)
                 // The first hold offers a tracker. Without one (an older
                 // runtime, or no userfaultfd for this user) the copy is
                 // made in this hold, and this hold is the snapshot.
-                (captured, pause) = Hold(dir, pid, firstParts, () =>
+                hold = Hold(dir, pid, firstParts, () =>
                 {
                     tracker = StopAndCopy ? null : firstParts.Time("tracker", () => WriteTracker.Take(pid));
                     if (tracker is not null)
@@ -85,11 +85,11 @@ public sealed class SnapshotCommand(SnapshotRequest request, TextWriter output)
                 log.Debug("first hold: {Parts}", firstParts);
                 if (tracker is not null)
                 {
-                    first = pause;
+                    first = hold;
                     WaitForRunning(dir, pid);
                     passes = CopyWhileRunning(tracker, armed, copy);
                     before = copy.Bytes;
-                    (captured, pause) = Hold(dir, pid, parts, () =>
+                    hold = Hold(dir, pid, parts, () =>
                     {
                         parts.Time("context", () => CopyFile(dir, to, ImageFiles.Context, new byte[1 << 20]));
                         CopyWritten(tracker, parts.Time("read", () => ContextFile.Read(dir)!), copy, parts);
@@ -105,11 +105,11 @@ public sealed class SnapshotCommand(SnapshotRequest request, TextWriter output)
             }
             var during = copy.Bytes - before;
             var detail = string.Create(CultureInfo.InvariantCulture,
-                $"of {dir.Path}: paused {pause.TotalMilliseconds:0.0} ms (capture {captured.TotalMilliseconds:0.0} ms), {during / 1048576.0:0.0} MiB copied in the pause");
+                $"of {dir.Path}: paused {hold.Pause.TotalMilliseconds:0.0} ms (capture {hold.Capture.TotalMilliseconds:0.0} ms; {hold.Request.TotalMilliseconds:0.0} ms from the request), {during / 1048576.0:0.0} MiB copied in the pause");
             detail += tracker is null
                 ? " (no write tracking: the whole copy is the pause)"
                 : string.Create(CultureInfo.InvariantCulture,
-                    $", {before / 1048576.0:0.0} MiB in {passes} passes while it ran (tracking armed in a pause of {first.TotalMilliseconds:0.0} ms, {clock.Elapsed.TotalMilliseconds:0} ms in all)");
+                    $", {before / 1048576.0:0.0} MiB in {passes} passes while it ran (tracking armed in a pause of {first.Pause.TotalMilliseconds:0.0} ms, {clock.Elapsed.TotalMilliseconds:0} ms in all)");
             ManifestStore.Write(to, manifest with
             {
                 SnapshotOf = dir.Path,
@@ -133,7 +133,6 @@ public sealed class SnapshotCommand(SnapshotRequest request, TextWriter output)
             ?? throw new ZhuqueException(ReturnCode.ImageCorrupt, $"image {dir.Path} lost its context");
         var length = RandomAccess.GetLength(handle);
         var clock = Stopwatch.StartNew();
-        var spin = new SpinWait();
         while (true)
         {
             var state = (ZqState)ContextReader.ReadHeader(handle, length).State;
@@ -146,7 +145,9 @@ public sealed class SnapshotCommand(SnapshotRequest request, TextWriter output)
             if (state is not (ZqState.Running or ZqState.Saved) || clock.Elapsed > CaptureTimeout)
                 throw new ZhuqueException(ReturnCode.UsageOrInternal,
                     $"the snapshot of {dir.Path} was not captured (state {ContextFile.StateName(state)} after {clock.Elapsed.TotalSeconds:0.0} s; pid {pid})");
-            spin.SpinOnce(sleep1Threshold: -1);
+            // A launcher spinning on a core the program's threads need
+            // delays the capture it waits for (2 cores under load: 40-120 ms).
+            Libc.USleep(20);
         }
     }
 
@@ -167,29 +168,41 @@ public sealed class SnapshotCommand(SnapshotRequest request, TextWriter output)
     const long SettledBytes = 4L << 20;
 
     /// <summary>
+    /// A hold's times. Pause: as the program sees it, from the runtime's
+    /// first instruction of the capture (its saved_ns less its save_ns,
+    /// CLOCK_REALTIME) to the release; the time the request takes to reach
+    /// a thread of the program it spends running, or waiting for a CPU.
+    /// Capture: the runtime's part of it (save_ns). Request: from the
+    /// request to the release, as the launcher sees it.
+    /// </summary>
+    readonly record struct HoldTimes(TimeSpan Pause, TimeSpan Capture, TimeSpan Request);
+
+    /// <summary>
     /// One capture and hold: every thread stopped at one instant and the
     /// state saved; work runs while they are held, then they go on.
-    /// Returns the time to the capture and the whole pause.
     /// </summary>
-    static (TimeSpan Captured, TimeSpan Pause) Hold(ImageDirectory dir, int pid, PauseParts parts, Action work)
+    static HoldTimes Hold(ImageDirectory dir, int pid, PauseParts parts, Action work)
     {
         var clock = Stopwatch.StartNew();
         parts.Time("signal", () => ImageOwner.SendPower(dir, pid, Snapshot));
-        TimeSpan captured;
+        ZqHeader header;
         try
         {
             var state = parts.Time("capture", () => WaitForCapture(dir, pid));
-            captured = clock.Elapsed;
+            header = ContextFile.Read(dir)!.Header;
             if (state != ZqState.Saved)
                 throw new ZhuqueException(ReturnCode.PowerFailureNotSaved,
-                    $"the snapshot of {dir.Path} could not be taken: {LostCapture.Reason(ContextFile.Read(dir)!.Header)}; the program goes on");
+                    $"the snapshot of {dir.Path} could not be taken: {LostCapture.Reason(header)}; the program goes on");
             work();
         }
         finally
         {
             parts.Time("release", () => Release(dir, pid));
         }
-        return (captured, clock.Elapsed);
+        var request = clock.Elapsed;
+        var released = (DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100;
+        var pause = TimeSpan.FromTicks(Math.Clamp((released - (long)(header.SavedNs - header.SaveNs)) / 100, 0, request.Ticks));
+        return new HoldTimes(pause, TimeSpan.FromTicks((long)header.SaveNs / 100), request);
     }
 
     static bool Tracked(ZqRegion r) => BackingFiles.IsShared((ZqFile)r.File) && r.End > r.Start;
