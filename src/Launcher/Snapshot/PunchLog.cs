@@ -17,6 +17,11 @@ public static class PunchLog
     public static ulong Count(ImageDirectory dir)
     {
         using var handle = Open(dir);
+        return Count(handle);
+    }
+
+    static ulong Count(Microsoft.Win32.SafeHandles.SafeFileHandle handle)
+    {
         ulong seq = 0;
         RandomAccess.Read(handle, MemoryMarshal.AsBytes(new Span<ulong>(ref seq)), (long)Layout.PunchOff);
         return seq;
@@ -24,23 +29,27 @@ public static class PunchLog
 
     /// <summary>
     /// The punches logged since the count was from, and the one before it
-    /// (a thread held between logging and punching punches after the
-    /// release); null when the ring no longer holds them all.
+    /// (a thread between logging and punching, held or not, punches after
+    /// the count was read), with the count now; null when the ring no
+    /// longer holds them all. While the program runs, the ring may be
+    /// written during the read: an entry is good if the count read after
+    /// it shows the writer not yet at its slot again.
     /// </summary>
-    public static ZqPunch[]? Since(ImageDirectory dir, ulong from)
+    public static (ZqPunch[]? Punched, ulong Count) Since(ImageDirectory dir, ulong from)
     {
         using var handle = Open(dir);
         var ring = new byte[8 + (Layout.PunchCap * Marshal.SizeOf<ZqPunch>())];
         RandomAccess.Read(handle, ring, (long)Layout.PunchOff);
         var seq = MemoryMarshal.Read<ulong>(ring);
         var start = from > 0 ? from - 1 : 0;
-        if (seq < start || seq - start > Layout.PunchCap)
-            return null;
+        var after = Count(handle);
+        if (seq < start || after - start >= Layout.PunchCap)
+            return (null, seq);
         var at = MemoryMarshal.Cast<byte, ZqPunch>(ring.AsSpan(8));
         var punched = new ZqPunch[seq - start];
         for (var i = start; i < seq; i++)
             punched[i - start] = at[(int)(i % Layout.PunchCap)];
-        return punched;
+        return (punched, seq);
     }
 
     static Microsoft.Win32.SafeHandles.SafeFileHandle Open(ImageDirectory dir) =>

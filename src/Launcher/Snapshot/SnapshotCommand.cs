@@ -87,7 +87,7 @@ public sealed class SnapshotCommand(SnapshotRequest request, TextWriter output)
                 {
                     first = hold;
                     WaitForRunning(dir, pid);
-                    passes = CopyWhileRunning(tracker, armed, copy);
+                    (passes, punches) = CopyWhileRunning(dir, tracker, armed, copy, punches);
                     before = copy.Bytes;
                     hold = Hold(dir, pid, parts, () =>
                     {
@@ -212,9 +212,12 @@ public sealed class SnapshotCommand(SnapshotRequest request, TextWriter output)
     /// again the pages written meanwhile (protecting them again as they are
     /// found) until a pass finds little, or no less than the one before:
     /// what is left for the pause is what the program writes during one
-    /// pass. Returns the passes made.
+    /// pass. Each pass also matches again the ranges punched since the one
+    /// before, so that the pause has only a pass's worth of them, which the
+    /// runtime's log holds. Returns the passes made, and the punches logged
+    /// when the last was matched.
     /// </summary>
-    static int CopyWhileRunning(WriteTracker tracker, ZqRegion[] armed, RegionCopy copy)
+    static (int Passes, ulong Punches) CopyWhileRunning(ImageDirectory dir, WriteTracker tracker, ZqRegion[] armed, RegionCopy copy, ulong punches)
     {
         foreach (var r in armed)
             tracker.Protect(r.Start, r.End);
@@ -232,13 +235,14 @@ public sealed class SnapshotCommand(SnapshotRequest request, TextWriter output)
                 foreach (var (start, end) in written)
                     copy.CopyRange(r, start, end);
             }
+            punches = MatchHoles(dir, punches, copy, new PauseParts());
             // Settled, or not shrinking: the program writes faster than this copies.
             var bytes = copy.Bytes - before;
             if (bytes < SettledBytes || bytes > last / 4 * 3)
                 break;
             last = bytes;
         }
-        return passes;
+        return (passes, punches);
     }
 
     /// <summary>
@@ -267,19 +271,20 @@ public sealed class SnapshotCommand(SnapshotRequest request, TextWriter output)
     }
 
     /// <summary>
-    /// In the pause: the holes punched since the first hold (munmap,
+    /// The holes punched since the punches count was read (munmap,
     /// MADV_DONTNEED change the file, not through a write), by the
     /// runtime's log of them; every hole of every file when it punched
     /// more than the log holds (a walk of the page cache, ~26 ms per 2 GiB
-    /// resident, at least twice).
+    /// resident, at least twice). Returns the count to go on from.
     /// </summary>
-    static void MatchHoles(ImageDirectory dir, ulong punches, RegionCopy copy, PauseParts parts)
+    static ulong MatchHoles(ImageDirectory dir, ulong punches, RegionCopy copy, PauseParts parts)
     {
-        var punched = parts.Time("punch log", () => PunchLog.Since(dir, punches));
+        var (punched, count) = parts.Time("punch log", () => PunchLog.Since(dir, punches));
         if (punched is null)
             parts.Time("all holes", copy.MatchHoles);
         else
             parts.Time("holes", () => copy.MatchPunched(punched));
+        return count;
     }
 
     /// <summary>The arm's release done: a state still saved would pass for the next capture.</summary>
