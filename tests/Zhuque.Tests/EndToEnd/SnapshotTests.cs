@@ -142,7 +142,7 @@ public sealed class SnapshotTests(CPrograms programs, MuslGccPrograms dynamicPro
     [Fact]
     public async Task SnapshotsOfAProgramGivingMemoryBackHoldItsHolesAsAtTheCapture()
     {
-        string[] args = ["64", "1500"];
+        string[] args = ["64", "12000"];
         var image = _tmp["punch"];
         var random = new Random();
         var snapshots = new List<string>();
@@ -152,9 +152,9 @@ public sealed class SnapshotTests(CPrograms programs, MuslGccPrograms dynamicPro
             var stdout = run.StandardOutput.ReadToEndAsync();
             try
             {
-                for (var i = 0; i < 5 && !run.HasExited; i++)
+                for (var i = 0; i < 8 && !run.HasExited; i++)
                 {
-                    Thread.Sleep(random.Next(50, 400));
+                    Thread.Sleep(random.Next(30, 250));
                     var to = _tmp[$"punch{i}"];
                     var r = Snapshot(image, to);
                     if (r.ExitCode is 119 or 123 && snapshots.Count > 0 && run.WaitForExit(0))
@@ -170,14 +170,14 @@ public sealed class SnapshotTests(CPrograms programs, MuslGccPrograms dynamicPro
                 if (!run.HasExited)
                     run.Kill(entireProcessTree: true);
             }
-            Assert.Equal("PASS 1500", (await stdout).Trim());
+            Assert.Equal("PASS 12000", (await stdout).Trim());
             Assert.Equal(0, run.ExitCode);
         }
         Assert.NotEmpty(snapshots);
         foreach (var s in snapshots)
         {
             var r = ZhuqueCli.Run(_tmp["state"], "resume", s);
-            Assert.True(r.ExitCode == 0 && r.Stdout.Trim() == "PASS 1500", $"{s}: {r}");
+            Assert.True(r.ExitCode == 0 && r.Stdout.Trim() == "PASS 12000", $"{s}: {r}");
         }
     }
 
@@ -190,7 +190,7 @@ public sealed class SnapshotTests(CPrograms programs, MuslGccPrograms dynamicPro
     [Fact]
     public async Task ASnapshotKilledWhileItCopiesLeavesTheProgramRunningAndNoImage()
     {
-        string[] args = ["512", "1200"];
+        string[] args = ["512", "12000"];
         var image = _tmp["killed"];
         var half = _tmp["killed-half"];
         var later = _tmp["killed-later"];
@@ -224,12 +224,12 @@ public sealed class SnapshotTests(CPrograms programs, MuslGccPrograms dynamicPro
                 if (!run.HasExited)
                     run.Kill(entireProcessTree: true);
             }
-            Assert.Equal("PASS 1200", (await stdout).Trim());
+            Assert.Equal("PASS 12000", (await stdout).Trim());
             Assert.Equal(0, run.ExitCode);
         }
         ZhuqueCli.AssertOneLineError(ZhuqueCli.Run(_tmp["state"], "resume", half), 119);
         var resumed = ZhuqueCli.Run(_tmp["state"], "resume", later);
-        Assert.True(resumed.ExitCode == 0 && resumed.Stdout.Trim() == "PASS 1200", resumed.ToString());
+        Assert.True(resumed.ExitCode == 0 && resumed.Stdout.Trim() == "PASS 12000", resumed.ToString());
     }
 
     /// <summary>
