@@ -91,5 +91,6 @@ void __zq_arena_freed(uint64_t start, uint64_t end)
 	need = (top - lo + ARENA_STEP - 1) & -ARENA_STEP;
 	if (need >= arena_len || arena_len - need < ARENA_SLACK) return;
 	__zq_hold_drop(need, UINT64_MAX);
+	__zq_punched(ZQ_FILE_ARENA, need, arena_len - need);
 	if (!__syscall(SYS_ftruncate, __zq_ctx->arena_fd, need)) arena_len = need;
 }

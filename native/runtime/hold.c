@@ -37,6 +37,7 @@ static unsigned nheld;
 
 static long punch(uint64_t off, uint64_t end)
 {
+	__zq_punched(ZQ_FILE_ARENA, off, end - off);
 	return __zq_fallocate(__zq_ctx->arena_fd,
 		FALLOC_FL_PUNCH_HOLE|FALLOC_FL_KEEP_SIZE, off, end - off);
 }

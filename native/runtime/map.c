@@ -55,6 +55,7 @@ long __zq_punch(uint32_t file, uint64_t off, uint64_t len)
 	char name[sizeof ZQ_REGIONS_DIR + sizeof *zq_file_names];
 	long fd, r;
 
+	__zq_punched(file, off, len);
 	if (file == ZQ_FILE_ARENA) {
 		__zq_hold_drop(off, off + len);
 		return __zq_fallocate(__zq_ctx->arena_fd,

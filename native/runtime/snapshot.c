@@ -55,6 +55,26 @@ int __zq_snapshot_arm(void)
 	return fd;
 }
 
+_Static_assert(sizeof(struct zq_header) <= ZQ_PUNCH_OFF
+	&& ZQ_PUNCH_OFF + 8 + ZQ_PUNCH_CAP * sizeof(struct zq_punch) <= ZQ_REGIONS_OFF,
+	"the punch log lies between the header and the region table");
+
+/* Logged before the punch (image.h, ZQ_PUNCH_OFF), under the runtime's
+ * lock: a thread captured between the two has its punch still to come,
+ * and the snapshot takes the range as it is then. An entry written but
+ * not yet counted is such a punch too. */
+void __zq_punched(uint32_t file, uint64_t off, uint64_t len)
+{
+	volatile uint64_t *seq = (void *)((char *)__zq_ctx + ZQ_PUNCH_OFF);
+	struct zq_punch *at = (void *)(seq + 1);
+	uint64_t n = *seq;
+
+	at[n % ZQ_PUNCH_CAP] = (struct zq_punch){ off, len, file, 0 };
+	a_barrier();
+	*seq = n + 1;
+	a_barrier();
+}
+
 #define HOLD_MAX_S 120
 
 /* Every thread is captured and the image says saved (or lost): wait for

@@ -39,6 +39,8 @@ _Noreturn void __zq_unmapself(void *base, size_t size)
 	if (__zq_in_arena(a, a + size))
 		__zq_hold_drop(a - ZQ_ARENA_BASE, a + size - ZQ_ARENA_BASE);
 	__zq_region_cut(a, a + size);
+	if (__zq_in_arena(a, a + size))
+		__zq_punched(ZQ_FILE_ARENA, a - ZQ_ARENA_BASE, size);
 	__zq_unmapself_tail(base, size, &__zq_ctx->lock,
 		__zq_in_arena(a, a + size) ? __zq_ctx->arena_fd : -1,
 		a - ZQ_ARENA_BASE);

@@ -53,6 +53,7 @@ hidden int __zq_in_arena(uint64_t, uint64_t);
 hidden long __zq_place(uint64_t, uint64_t, int, int);
 hidden long __zq_unmap(uint64_t, uint64_t);
 hidden long __zq_punch(uint32_t, uint64_t, uint64_t);
+hidden void __zq_punched(uint32_t, uint64_t, uint64_t);
 hidden int __zq_outside_windows(uint64_t, uint64_t);
 hidden long __zq_arena_grow(uint64_t, uint64_t);
 hidden void __zq_arena_freed(uint64_t, uint64_t);

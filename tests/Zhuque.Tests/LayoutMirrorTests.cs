@@ -21,7 +21,7 @@ public sealed partial class LayoutMirrorTests
     [
         typeof(ZqRegion), typeof(ZqThread), typeof(ZqFdEventfd), typeof(ZqFdTimerfd), typeof(ZqFdSignalfd), typeof(ZqFdListen),
         typeof(ZqFdSocket), typeof(ZqFdArg), typeof(ZqFd), typeof(ZqEpollItem), typeof(ZqListenHead), typeof(ZqSockopt),
-        typeof(ZqMapFile), typeof(ZqAltstack), typeof(ZqHeader),
+        typeof(ZqMapFile), typeof(ZqPunch), typeof(ZqAltstack), typeof(ZqHeader),
     ];
     static readonly Type[] Enums = [typeof(ZqState), typeof(ZqLost), typeof(ZqFile), typeof(ZqSpliceState), typeof(ZqThreadState), typeof(ZqFdKind)];
 

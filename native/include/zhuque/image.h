@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #define ZQ_MAGIC        0x314d494555514857ULL /* "WHQUEIM1" little-endian */
-#define ZQ_ABI_VERSION  8
+#define ZQ_ABI_VERSION  9
 
 /* The auxv entry by which the shim tells the runtime where the context
  * lives. A program started any other way has no such entry, and the
@@ -55,6 +55,17 @@
 #define ZQ_SAVE_SIZE     0x000000003b000000ULL
 #define ZQ_MAPS_OFF      0x000000003f000000ULL  /* files mapped read-only */
 #define ZQ_MAPS_CAP      (1u << 12)
+
+/* The ranges of image files the runtime punched or cut short, in the
+ * context's first page after the header: a ring the runtime appends to
+ * (entry seq % ZQ_PUNCH_CAP, then seq one on), before each punch, under
+ * its lock: a uint64_t seq, the punches logged over the image's life,
+ * then ZQ_PUNCH_CAP struct zq_punch. A punch is no write: `zhuque snapshot`'s write tracker does
+ * not see it, so the snapshot's pause matches holes only in the ranges
+ * punched since its first hold, or in every file when more than the
+ * ring holds were. */
+#define ZQ_PUNCH_OFF     0x0000000000000400ULL
+#define ZQ_PUNCH_CAP     120u
 
 /* Image memory takes its file space when it is handed out, so a full
  * filesystem is an ENOMEM from mmap or brk, never a SIGBUS on a store.
@@ -159,6 +170,14 @@ struct zq_thread {
 	                   * was the tid of a resume cut short */
 	uint32_t pad0;
 	uint8_t  comm[16]; /* its name (PR_GET_NAME), given back at resume */
+};
+
+/* One punch (ZQ_PUNCH_OFF): bytes [off, off + len) of the file. */
+struct zq_punch {
+	uint64_t off;
+	uint64_t len;
+	uint32_t file;    /* enum zq_file */
+	uint32_t pad;
 };
 
 /* A thread's sigaltstack as it last set it, kept by the runtime in the

@@ -12,7 +12,7 @@ namespace Zhuque.Interpose.Image;
 public static class Layout
 {
     [CName("ZQ_MAGIC")] public const ulong Magic = 0x314d494555514857UL; // "WHQUEIM1" little-endian
-    [CName("ZQ_ABI_VERSION")] public const uint AbiVersion = 8;
+    [CName("ZQ_ABI_VERSION")] public const uint AbiVersion = 9;
     [CName("AT_ZHUQUE")] public const ulong AtZhuque = 0x5a51;
 
     [CName("ZQ_SHIM_BASE")] public const ulong ShimBase = 0x0000080000000000UL;
@@ -38,6 +38,8 @@ public static class Layout
     [CName("ZQ_FLAG_SYNC")] public const uint FlagSync = 1; // header flags: msync at failure
     [CName("ZQ_FLAG_LAZY_SPACE")] public const uint FlagLazySpace = 2; // run --lazy-space: file space taken at first store
 
+    [CName("ZQ_PUNCH_OFF")] public const ulong PunchOff = 0x0000000000000400UL;   // ulong seq, then PunchCap ZqPunch: what the runtime punched
+    [CName("ZQ_PUNCH_CAP")] public const uint PunchCap = 120;
     [CName("ZQ_REGIONS_OFF")] public const ulong RegionsOff = 0x0000000000001000UL;
     [CName("ZQ_REGIONS_CAP")] public const uint RegionsCap = 1u << 20;
     [CName("ZQ_THREADS_OFF")] public const ulong ThreadsOff = 0x0000000002001000UL;
@@ -142,6 +144,17 @@ public unsafe struct ZqThread
     public int MemTid;    // mem_tid: the tid musl's memory may name besides tid (a resume cut short)
     public uint Pad0;     // pad0
     public fixed byte Comm[16]; // comm: its name (PR_GET_NAME), given back at resume
+}
+
+/// <summary>A range of an image file the runtime punched (or cut short), logged before the punch (Layout.PunchOff).</summary>
+[CName("zq_punch")]
+[StructLayout(LayoutKind.Sequential)]
+public struct ZqPunch
+{
+    public ulong Off;  // off
+    public ulong Len;  // len
+    public uint File;  // file: enum zq_file
+    public uint Pad;   // pad
 }
 
 /// <summary>A thread's sigaltstack as it last set it, kept by the runtime in program memory for the guard.</summary>

@@ -142,6 +142,9 @@ public static partial class Libc
     [LibraryImport(Lib, EntryPoint = "access", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int Access(string path, int mode);
 
+    [LibraryImport(Lib, EntryPoint = "usleep", SetLastError = true)]
+    public static partial int USleep(uint microseconds);
+
     [LibraryImport(Lib, EntryPoint = "lseek", SetLastError = true)]
     public static partial long LSeek(int fd, long offset, int whence);
 

@@ -52,15 +52,33 @@ public sealed class RegionCopy(ImageDirectory from, ImageDirectory to) : IDispos
         var (source, target) = Open(name);
         var offset = (long)(r.Offset + (start - r.Start));
         var stop = offset + (long)(end - start);
-        var limit = Math.Min(stop, RandomAccess.GetLength(source));
-        var at = offset;
-        foreach (var (data, hole) in SparseCopy.DataRanges((int)source.DangerousGetHandle(), offset, limit))
+        Bytes += SparseCopy.CopyPages(source, target, _buffer, offset, Math.Min(stop, RandomAccess.GetLength(source)));
+    }
+
+    /// <summary>
+    /// The ranges the runtime punched since the copy began (PunchLog), each
+    /// made the source's again, and each file's length: with the pages
+    /// written, that is every change since the copy (but new files).
+    /// </summary>
+    public void MatchPunched(IEnumerable<ZqPunch> punched)
+    {
+        foreach (var (source, target) in _files.Values)
         {
-            Punch(target, at, data - at);
-            Bytes += SparseCopy.CopyBytes(source, target, _buffer, data, hole);
-            at = hole;
+            var length = RandomAccess.GetLength(source);
+            if (RandomAccess.GetLength(target) != length)
+                RandomAccess.SetLength(target, length);
         }
-        Punch(target, at, limit - at);
+        foreach (var p in punched)
+        {
+            // A file the runtime could not open to punch is not there.
+            var name = p.File < (uint)ZqFile.Count ? BackingFiles.RelativePath((ZqFile)p.File) : null;
+            if (name is null || !_files.TryGetValue(name, out var pair))
+                continue;
+            var length = RandomAccess.GetLength(pair.From);
+            var start = (long)Math.Min(p.Off, (ulong)length);
+            var end = (long)Math.Min(p.Off + Math.Min(p.Len, ulong.MaxValue - p.Off), (ulong)length);
+            Bytes += SparseCopy.CopyPages(pair.From, pair.To, _buffer, start, end);
+        }
     }
 
     /// <summary>Each copied file's length and holes made the source's.</summary>

@@ -60,36 +60,42 @@ public sealed class SnapshotCommand(SnapshotRequest request, TextWriter output)
             using var copy = new RegionCopy(dir, to);
             WriteTracker? tracker = null;
             ZqRegion[] armed = [];
-            TimeSpan first = default, captured, pause;
+            HoldTimes first = default, hold;
             long before = 0;
+            ulong punches = 0;
             var passes = 0;
+            PauseParts firstParts = new(), parts = new();
             try
             {
                 // The first hold offers a tracker. Without one (an older
                 // runtime, or no userfaultfd for this user) the copy is
                 // made in this hold, and this hold is the snapshot.
-                (captured, pause) = Hold(dir, pid, () =>
+                hold = Hold(dir, pid, firstParts, () =>
                 {
-                    tracker = StopAndCopy ? null : WriteTracker.Take(pid);
+                    tracker = StopAndCopy ? null : firstParts.Time("tracker", () => WriteTracker.Take(pid));
                     if (tracker is not null)
                     {
-                        armed = [.. ContextFile.Read(dir)!.Regions.Where(Tracked)];
+                        armed = firstParts.Time("regions", () => ContextFile.Read(dir)!.Regions.Where(Tracked).ToArray());
+                        punches = PunchLog.Count(dir);
                         return;
                     }
-                    CopyFile(dir, to, ImageFiles.Context, new byte[1 << 20]);
-                    copy.CopyAll();
+                    firstParts.Time("context", () => CopyFile(dir, to, ImageFiles.Context, new byte[1 << 20]));
+                    firstParts.Time("copy", copy.CopyAll);
                 });
+                log.Debug("first hold: {Parts}", firstParts);
                 if (tracker is not null)
                 {
-                    first = pause;
+                    first = hold;
                     WaitForRunning(dir, pid);
-                    passes = CopyWhileRunning(tracker, armed, copy);
+                    (passes, punches) = CopyWhileRunning(dir, tracker, armed, copy, punches);
                     before = copy.Bytes;
-                    (captured, pause) = Hold(dir, pid, () =>
+                    hold = Hold(dir, pid, parts, () =>
                     {
-                        CopyFile(dir, to, ImageFiles.Context, new byte[1 << 20]);
-                        CopyWritten(tracker, ContextFile.Read(dir)!, copy);
+                        parts.Time("context", () => CopyFile(dir, to, ImageFiles.Context, new byte[1 << 20]));
+                        CopyWritten(tracker, parts.Time("read", () => ContextFile.Read(dir)!), copy, parts);
+                        MatchHoles(dir, punches, copy, parts);
                     });
+                    log.Debug("pause: {Parts}", parts);
                 }
             }
             finally
@@ -99,11 +105,11 @@ public sealed class SnapshotCommand(SnapshotRequest request, TextWriter output)
             }
             var during = copy.Bytes - before;
             var detail = string.Create(CultureInfo.InvariantCulture,
-                $"of {dir.Path}: paused {pause.TotalMilliseconds:0.0} ms (capture {captured.TotalMilliseconds:0.0} ms), {during / 1048576.0:0.0} MiB copied in the pause");
+                $"of {dir.Path}: paused {hold.Pause.TotalMilliseconds:0.0} ms (capture {hold.Capture.TotalMilliseconds:0.0} ms; {hold.Request.TotalMilliseconds:0.0} ms from the request), {during / 1048576.0:0.0} MiB copied in the pause");
             detail += tracker is null
                 ? " (no write tracking: the whole copy is the pause)"
                 : string.Create(CultureInfo.InvariantCulture,
-                    $", {before / 1048576.0:0.0} MiB in {passes} passes while it ran (tracking armed in a pause of {first.TotalMilliseconds:0.0} ms, {clock.Elapsed.TotalMilliseconds:0} ms in all)");
+                    $", {before / 1048576.0:0.0} MiB in {passes} passes while it ran (tracking armed in a pause of {first.Pause.TotalMilliseconds:0.0} ms, {clock.Elapsed.TotalMilliseconds:0} ms in all)");
             ManifestStore.Write(to, manifest with
             {
                 SnapshotOf = dir.Path,
@@ -127,7 +133,6 @@ public sealed class SnapshotCommand(SnapshotRequest request, TextWriter output)
             ?? throw new ZhuqueException(ReturnCode.ImageCorrupt, $"image {dir.Path} lost its context");
         var length = RandomAccess.GetLength(handle);
         var clock = Stopwatch.StartNew();
-        var spin = new SpinWait();
         while (true)
         {
             var state = (ZqState)ContextReader.ReadHeader(handle, length).State;
@@ -140,7 +145,9 @@ public sealed class SnapshotCommand(SnapshotRequest request, TextWriter output)
             if (state is not (ZqState.Running or ZqState.Saved) || clock.Elapsed > CaptureTimeout)
                 throw new ZhuqueException(ReturnCode.UsageOrInternal,
                     $"the snapshot of {dir.Path} was not captured (state {ContextFile.StateName(state)} after {clock.Elapsed.TotalSeconds:0.0} s; pid {pid})");
-            spin.SpinOnce(sleep1Threshold: -1);
+            // A launcher spinning on a core the program's threads need
+            // delays the capture it waits for (2 cores under load: 40-120 ms).
+            Libc.USleep(20);
         }
     }
 
@@ -161,29 +168,41 @@ public sealed class SnapshotCommand(SnapshotRequest request, TextWriter output)
     const long SettledBytes = 4L << 20;
 
     /// <summary>
+    /// A hold's times. Pause: as the program sees it, from the runtime's
+    /// first instruction of the capture (its saved_ns less its save_ns,
+    /// CLOCK_REALTIME) to the release; the time the request takes to reach
+    /// a thread of the program it spends running, or waiting for a CPU.
+    /// Capture: the runtime's part of it (save_ns). Request: from the
+    /// request to the release, as the launcher sees it.
+    /// </summary>
+    readonly record struct HoldTimes(TimeSpan Pause, TimeSpan Capture, TimeSpan Request);
+
+    /// <summary>
     /// One capture and hold: every thread stopped at one instant and the
     /// state saved; work runs while they are held, then they go on.
-    /// Returns the time to the capture and the whole pause.
     /// </summary>
-    static (TimeSpan Captured, TimeSpan Pause) Hold(ImageDirectory dir, int pid, Action work)
+    static HoldTimes Hold(ImageDirectory dir, int pid, PauseParts parts, Action work)
     {
         var clock = Stopwatch.StartNew();
-        ImageOwner.SendPower(dir, pid, Snapshot);
-        TimeSpan captured;
+        parts.Time("signal", () => ImageOwner.SendPower(dir, pid, Snapshot));
+        ZqHeader header;
         try
         {
-            var state = WaitForCapture(dir, pid);
-            captured = clock.Elapsed;
+            var state = parts.Time("capture", () => WaitForCapture(dir, pid));
+            header = ContextFile.Read(dir)!.Header;
             if (state != ZqState.Saved)
                 throw new ZhuqueException(ReturnCode.PowerFailureNotSaved,
-                    $"the snapshot of {dir.Path} could not be taken: {LostCapture.Reason(ContextFile.Read(dir)!.Header)}; the program goes on");
+                    $"the snapshot of {dir.Path} could not be taken: {LostCapture.Reason(header)}; the program goes on");
             work();
         }
         finally
         {
-            Release(dir, pid);
+            parts.Time("release", () => Release(dir, pid));
         }
-        return (captured, clock.Elapsed);
+        var request = clock.Elapsed;
+        var released = (DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100;
+        var pause = TimeSpan.FromTicks(Math.Clamp((released - (long)(header.SavedNs - header.SaveNs)) / 100, 0, request.Ticks));
+        return new HoldTimes(pause, TimeSpan.FromTicks((long)header.SaveNs / 100), request);
     }
 
     static bool Tracked(ZqRegion r) => BackingFiles.IsShared((ZqFile)r.File) && r.End > r.Start;
@@ -193,9 +212,12 @@ public sealed class SnapshotCommand(SnapshotRequest request, TextWriter output)
     /// again the pages written meanwhile (protecting them again as they are
     /// found) until a pass finds little, or no less than the one before:
     /// what is left for the pause is what the program writes during one
-    /// pass. Returns the passes made.
+    /// pass. Each pass also matches again the ranges punched since the one
+    /// before, so that the pause has only a pass's worth of them, which the
+    /// runtime's log holds. Returns the passes made, and the punches logged
+    /// when the last was matched.
     /// </summary>
-    static int CopyWhileRunning(WriteTracker tracker, ZqRegion[] armed, RegionCopy copy)
+    static (int Passes, ulong Punches) CopyWhileRunning(ImageDirectory dir, WriteTracker tracker, ZqRegion[] armed, RegionCopy copy, ulong punches)
     {
         foreach (var r in armed)
             tracker.Protect(r.Start, r.End);
@@ -213,36 +235,56 @@ public sealed class SnapshotCommand(SnapshotRequest request, TextWriter output)
                 foreach (var (start, end) in written)
                     copy.CopyRange(r, start, end);
             }
+            punches = MatchHoles(dir, punches, copy, new PauseParts());
             // Settled, or not shrinking: the program writes faster than this copies.
             var bytes = copy.Bytes - before;
             if (bytes < SettledBytes || bytes > last / 4 * 3)
                 break;
             last = bytes;
         }
-        return passes;
+        return (passes, punches);
     }
 
     /// <summary>
     /// In the pause: the pages written since their last copy, regions the
-    /// tracker does not follow (mapped since the arm) whole, files that
-    /// appeared, and the holes the runtime punched meanwhile.
+    /// tracker does not follow (mapped since the arm) whole, and files that
+    /// appeared.
     /// </summary>
-    static void CopyWritten(WriteTracker tracker, Context context, RegionCopy copy)
+    static void CopyWritten(WriteTracker tracker, Context context, RegionCopy copy, PauseParts parts)
     {
         var written = new List<(ulong Start, ulong End)>();
         foreach (var r in context.Regions.Where(Tracked))
         {
             written.Clear();
-            if (!tracker.Written(r.Start, r.End, again: false, written))
+            if (!parts.Time("scan", () => tracker.Written(r.Start, r.End, again: false, written)))
             {
-                copy.CopyRange(r, r.Start, r.End);
+                parts.Time("untracked", () => copy.CopyRange(r, r.Start, r.End));
                 continue;
             }
-            foreach (var (start, end) in written)
-                copy.CopyRange(r, Math.Max(start, r.Start), Math.Min(end, r.End));
+            parts.Time("written", () =>
+            {
+                foreach (var (start, end) in written)
+                    copy.CopyRange(r, Math.Max(start, r.Start), Math.Min(end, r.End));
+            });
         }
-        copy.CopyNew();
-        copy.MatchHoles();
+        parts.Time("new files", copy.CopyNew);
+    }
+
+    /// <summary>
+    /// The holes punched since the punches count was read (munmap,
+    /// MADV_DONTNEED change the file, not through a write), by the
+    /// runtime's log of them; every hole of every file when it punched
+    /// more than the log holds (a walk of the page cache, ~26 ms per 2 GiB
+    /// resident, at least twice). Returns the count to go on from.
+    /// </summary>
+    static ulong MatchHoles(ImageDirectory dir, ulong punches, RegionCopy copy, PauseParts parts)
+    {
+        var (punched, count) = parts.Time("punch log", () => PunchLog.Since(dir, punches));
+        if (punched is null)
+            parts.Time("all holes", copy.MatchHoles);
+        else
+            parts.Time("holes", () => copy.MatchPunched(punched));
+        return count;
     }
 
     /// <summary>The arm's release done: a state still saved would pass for the next capture.</summary>

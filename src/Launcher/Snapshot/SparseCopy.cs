@@ -38,6 +38,74 @@ public static class SparseCopy
         }
     }
 
+    /// <summary>
+    /// Bytes [start, end) of from made the same in to, in time that goes
+    /// with the range, not the file: SEEK_HOLE on tmpfs walks the page
+    /// cache to the end of the data it starts in (26 ms through 2 GiB
+    /// resident), so only SEEK_DATA is used, to step over holes, and a page
+    /// of the data that reads zero is punched rather than written (reading
+    /// holes into it is as cheap as finding them). Returns the bytes written.
+    /// </summary>
+    public static long CopyPages(SafeFileHandle from, SafeFileHandle to, byte[] buffer, long start, long end)
+    {
+        int sfd = (int)from.DangerousGetHandle(), tfd = (int)to.DangerousGetHandle();
+        long copied = 0;
+        for (var at = start; at < end;)
+        {
+            var data = Libc.LSeek(sfd, at, Libc.SEEK_DATA);
+            if (data < 0 || data >= end)
+            {
+                Punch(tfd, at, end - at);
+                break;
+            }
+            Punch(tfd, at, data - at);
+            var n = RandomAccess.Read(from, buffer.AsSpan(0, (int)Math.Min(Math.Min(Chunk, buffer.Length), end - data)), data);
+            if (n == 0)
+            {
+                Punch(tfd, data, end - data);
+                break;
+            }
+            copied += WriteData(to, tfd, buffer.AsSpan(0, n), data);
+            at = data + n;
+        }
+        return copied;
+    }
+
+    /// <summary>Runs of pages that hold data written, runs of zero pages punched; returns the bytes written.</summary>
+    static long WriteData(SafeFileHandle to, int tfd, ReadOnlySpan<byte> bytes, long offset)
+    {
+        long written = 0;
+        for (var i = 0; i < bytes.Length;)
+        {
+            var zero = IsZero(bytes, i);
+            var j = i;
+            while (j < bytes.Length && IsZero(bytes, j) == zero)
+                j += Math.Min(Page, bytes.Length - j);
+            if (zero)
+            {
+                Punch(tfd, offset + i, j - i);
+            }
+            else
+            {
+                RandomAccess.Write(to, bytes[i..j], offset + i);
+                written += j - i;
+            }
+            i = j;
+        }
+        return written;
+    }
+
+    const int Page = 4096;
+
+    static bool IsZero(ReadOnlySpan<byte> bytes, int at) =>
+        bytes.Slice(at, Math.Min(Page, bytes.Length - at)).IndexOfAnyExcept((byte)0) < 0;
+
+    static void Punch(int fd, long offset, long length)
+    {
+        if (length > 0 && Libc.FAllocate(fd, Libc.FALLOC_FL_PUNCH_HOLE | Libc.FALLOC_FL_KEEP_SIZE, offset, length) != 0)
+            throw new IOException($"cannot punch the snapshot's file: {Libc.Message(Libc.LastError)}");
+    }
+
     /// <summary>Bytes [start, end) of from to the same place in to; returns the bytes copied.</summary>
     public static long CopyBytes(SafeFileHandle from, SafeFileHandle to, byte[] buffer, long start, long end)
     {
