@@ -29,6 +29,39 @@ public sealed class SnapshotTests(CPrograms programs, MuslGccPrograms dynamicPro
 
     ProcResult Snapshot(string image, string to) => ZhuqueCli.Run(_tmp["state"], "snapshot", image, "--to", to);
 
+    /// <summary>
+    /// Up to count tracked snapshots of the running program, each after a
+    /// random wait of minMs-maxMs, into NAME0, NAME1, ...; then waits for
+    /// the run to end (killed if the test fails first). A snapshot refused
+    /// because the program ended meanwhile stops the series.
+    /// </summary>
+    List<string> TrackedSnapshotsToTheEnd(Process run, string image, string name, int count, int minMs, int maxMs)
+    {
+        var random = new Random();
+        var snapshots = new List<string>();
+        try
+        {
+            for (var i = 0; i < count && !run.HasExited; i++)
+            {
+                Thread.Sleep(random.Next(minMs, maxMs));
+                var to = _tmp[$"{name}{i}"];
+                var r = Snapshot(image, to);
+                if (r.ExitCode is 119 or 123 && snapshots.Count > 0 && run.WaitForExit(0))
+                    break; // it ended meanwhile
+                Assert.True(r.ExitCode == 0, $"snapshot {i}: {r}");
+                Assert.True(System.Text.RegularExpressions.Regex.IsMatch(r.Stdout, @"MiB in \d+ passes while it ran"), $"snapshot {i} was not tracked: {r}");
+                snapshots.Add(to);
+            }
+            Assert.True(run.WaitForExit(300_000), "the run did not end");
+        }
+        finally
+        {
+            if (!run.HasExited)
+                run.Kill(entireProcessTree: true);
+        }
+        return snapshots;
+    }
+
     /// <summary>The torture program (eight threads, heap, maps, FP registers) snapshotted at ten random moments.</summary>
     [Fact]
     public async Task TenSnapshotsOfARunningProgramEachResumeToTheUninterruptedDigest()
@@ -93,32 +126,12 @@ public sealed class SnapshotTests(CPrograms programs, MuslGccPrograms dynamicPro
         Assert.True(want.ExitCode == 0, want.ToString());
         var digest = want.Stdout.Split('\n')[1];
         var image = _tmp["writer"];
-        var random = new Random();
-        var snapshots = new List<string>();
+        List<string> snapshots;
         using (var run = Start(image, programs.Zhuque("snapshot_writer"), args))
         {
             Assert.Equal("ready", await run.StandardOutput.ReadLineAsync());
             var stdout = run.StandardOutput.ReadToEndAsync();
-            try
-            {
-                for (var i = 0; i < 3 && !run.HasExited; i++)
-                {
-                    Thread.Sleep(random.Next(10, 200));
-                    var to = _tmp[$"writer{i}"];
-                    var r = Snapshot(image, to);
-                    if (r.ExitCode is 119 or 123 && snapshots.Count > 0 && run.WaitForExit(0))
-                        break; // it ended meanwhile
-                    Assert.True(r.ExitCode == 0, $"snapshot {i}: {r}");
-                    Assert.True(System.Text.RegularExpressions.Regex.IsMatch(r.Stdout, @"MiB in \d+ passes while it ran"), $"snapshot {i} was not tracked: {r}");
-                    snapshots.Add(to);
-                }
-                Assert.True(run.WaitForExit(300_000), "the run did not end");
-            }
-            finally
-            {
-                if (!run.HasExited)
-                    run.Kill(entireProcessTree: true);
-            }
+            snapshots = TrackedSnapshotsToTheEnd(run, image, "writer", 3, 10, 200);
             Assert.Equal(0, run.ExitCode);
             Assert.Equal(digest, (await stdout).Trim());
         }
@@ -144,32 +157,12 @@ public sealed class SnapshotTests(CPrograms programs, MuslGccPrograms dynamicPro
     {
         string[] args = ["64", "12000"];
         var image = _tmp["punch"];
-        var random = new Random();
-        var snapshots = new List<string>();
+        List<string> snapshots;
         using (var run = Start(image, programs.Zhuque("snapshot_punch"), args))
         {
             Assert.Equal("ready", await run.StandardOutput.ReadLineAsync());
             var stdout = run.StandardOutput.ReadToEndAsync();
-            try
-            {
-                for (var i = 0; i < 8 && !run.HasExited; i++)
-                {
-                    Thread.Sleep(random.Next(30, 250));
-                    var to = _tmp[$"punch{i}"];
-                    var r = Snapshot(image, to);
-                    if (r.ExitCode is 119 or 123 && snapshots.Count > 0 && run.WaitForExit(0))
-                        break; // it ended meanwhile
-                    Assert.True(r.ExitCode == 0, $"snapshot {i}: {r}");
-                    Assert.True(System.Text.RegularExpressions.Regex.IsMatch(r.Stdout, @"MiB in \d+ passes while it ran"), $"snapshot {i} was not tracked: {r}");
-                    snapshots.Add(to);
-                }
-                Assert.True(run.WaitForExit(300_000), "the run did not end");
-            }
-            finally
-            {
-                if (!run.HasExited)
-                    run.Kill(entireProcessTree: true);
-            }
+            snapshots = TrackedSnapshotsToTheEnd(run, image, "punch", 8, 30, 250);
             Assert.Equal("PASS 12000", (await stdout).Trim());
             Assert.Equal(0, run.ExitCode);
         }
