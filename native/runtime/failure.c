@@ -4,6 +4,7 @@
 #include "futex.h"
 #include "pthread_impl.h"
 #include <signal.h>
+#include <string.h>
 #include <fcntl.h>
 #include <time.h>
 #include <sys/mman.h>
@@ -99,7 +100,7 @@ static int captured(int tid)
 }
 
 struct stopping {
-	int pid, self, send, left, listed;
+	int pid, self, send, left, listed, last;
 };
 
 static void stop_one(uint64_t tid, int dir, void *arg)
@@ -110,23 +111,48 @@ static void stop_one(uint64_t tid, int dir, void *arg)
 	st->listed++;
 	if ((int)tid == st->self || captured(tid)) return;
 	st->left++;
+	st->last = tid;
 	if (st->send) __syscall(SYS_tgkill, st->pid, tid, ZQ_SIGSTOP_THREAD);
 }
 
 /* Signal every thread of the process that has not been captured yet and
  * return how many there are (or a negative errno). The kernel's task list is the truth: it also
  * holds threads being created, which musl's list does not yet. */
+/* A thread not yet captured in the last look, for a timeout's report. */
+static int late_tid;
+
 static int stop_others(int pid, int self, int send)
 {
-	struct stopping st = { pid, self, send, 0, 0 };
+	struct stopping st = { pid, self, send, 0, 0, 0 };
 	long r = __zq_each_number("/proc/self/task", stop_one, &st), total;
 
 	if (r) return r;
+	late_tid = st.last;
 	/* A listing cut short by a thread being reaped: look again. */
 	total = __zq_thread_total();
 	if (total < 0) return total;
 	if (total != st.listed && !st.left) return 1;
 	return st.left;
+}
+
+/* image.h's ZQ_LOST_TIMEOUT detail: the late thread's tid and the state
+ * letter /proc/self/task/TID/stat shows after its "(comm)". */
+static int late_thread(void)
+{
+	char path[48] = "/proc/self/task/", buf[256], *p = path + 16, *s = 0;
+	int tid = late_tid, d = 1, fd, n, i;
+
+	if (tid <= 0) return 0;
+	while (d * 10 <= tid) d *= 10;
+	for (; d; d /= 10) *p++ = '0' + tid / d % 10;
+	memcpy(p, "/stat", 6);
+	fd = __syscall(SYS_open, path, O_RDONLY|O_CLOEXEC);
+	if (fd < 0) return tid & 0xffffff;
+	n = __syscall(SYS_read, fd, buf, sizeof buf - 1);
+	__syscall(SYS_close, fd);
+	for (i = 0; i < n; i++) if (buf[i] == ')') s = buf + i;
+	if (!s || s + 2 >= buf + n) return tid & 0xffffff;
+	return (tid & 0xffffff) | (s[2] & 0x7f) << 24;
 }
 
 static void pause_briefly(void)
@@ -239,7 +265,7 @@ static void coordinate(void *uc, int sig, int snapshot)
 			wake_list_waiters();
 		}
 		if (left < 0) lose(ZQ_LOST_TASKS, -left);
-		else if (t - t0 > CAPTURE_TIMEOUT_NS) lose(ZQ_LOST_TIMEOUT, 0);
+		else if (t - t0 > CAPTURE_TIMEOUT_NS) lose(ZQ_LOST_TIMEOUT, late_thread());
 		else pause_briefly();
 	}
 	if (!h->lost_reason) __zq_save_fds();

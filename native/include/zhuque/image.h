@@ -105,7 +105,11 @@ enum zq_state {
 
 /* Why a failure was not saved (state LOST), recorded by the runtime
  * before it dies, with an errno in lost_errno: 0 when a table is at its
- * capacity, ENOSPC or EDQUOT when its file could not grow. */
+ * capacity, ENOSPC or EDQUOT when its file could not grow. For
+ * ZQ_LOST_TIMEOUT, lost_errno names a thread that did not stop instead:
+ * its tid in the low 24 bits and its state letter from /proc (R, S, D,
+ * t, Z...) in the next 7, so that a timeout says what that thread was
+ * doing (0: not known). */
 enum zq_lost {
 	ZQ_LOST_NONE    = 0,
 	ZQ_LOST_TASKS   = 1, /* /proc/self/task could not be read */

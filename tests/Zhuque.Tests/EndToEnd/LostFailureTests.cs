@@ -48,6 +48,26 @@ public sealed class LostFailureTests(CPrograms programs) : IClassFixture<CProgra
     }
 
     /// <summary>
+    /// A thread that never takes the failure (every signal blocked by a raw
+    /// instruction, spinning): the capture gives up after 2 s, the failure
+    /// is lost, and the reason names that thread and its state, so that a
+    /// timeout says which thread held it up and what it was doing.
+    /// </summary>
+    [Fact]
+    public void AThreadThatNeverStopsLosesTheFailureAndIsNamed()
+    {
+        var image = _dir["img"];
+        using var run = Zhuque("run", "--image", image, "--", programs.Zhuque("late_thread"));
+        var ready = run.ReadLine();
+        Assert.StartsWith("ready ", ready, StringComparison.Ordinal);
+        var tid = ready["ready ".Length..];
+        var line = ZhuqueCli.AssertOneLineError(Cli("crash", "--timeout", "10", image), 117);
+        Assert.Contains($"the power failure was not saved: a thread did not stop within 2 s (thread {tid}, state R)", line);
+        Assert.Equal(117, run.WaitForExit());
+        Assert.Contains("state:     lost", Cli("inspect", image).Stdout);
+    }
+
+    /// <summary>
     /// A stopped program takes no signal: crash cannot see it saved, but
     /// the failure is delivered and pending, which crash says (116); on
     /// SIGCONT the program is saved and its run ends with 158.
