@@ -115,12 +115,12 @@ static void stop_one(uint64_t tid, int dir, void *arg)
 	if (st->send) __syscall(SYS_tgkill, st->pid, tid, ZQ_SIGSTOP_THREAD);
 }
 
-/* Signal every thread of the process that has not been captured yet and
- * return how many there are (or a negative errno). The kernel's task list is the truth: it also
- * holds threads being created, which musl's list does not yet. */
 /* A thread not yet captured in the last look, for a timeout's report. */
 static int late_tid;
 
+/* Signal every thread of the process that has not been captured yet and
+ * return how many there are (or a negative errno). The kernel's task list is the truth: it also
+ * holds threads being created, which musl's list does not yet. */
 static int stop_others(int pid, int self, int send)
 {
 	struct stopping st = { pid, self, send, 0, 0, 0 };
@@ -139,13 +139,11 @@ static int stop_others(int pid, int self, int send)
  * letter /proc/self/task/TID/stat shows after its "(comm)". */
 static int late_thread(void)
 {
-	char path[48] = "/proc/self/task/", buf[256], *p = path + 16, *s = 0;
-	int tid = late_tid, d = 1, fd, n, i;
+	char path[48] = "/proc/self/task/", buf[256], *s = 0;
+	int tid = late_tid, fd, n, i;
 
 	if (tid <= 0) return 0;
-	while (d * 10 <= tid) d *= 10;
-	for (; d; d /= 10) *p++ = '0' + tid / d % 10;
-	memcpy(p, "/stat", 6);
+	memcpy(__zq_decimal(path + 16, tid), "/stat", 6);
 	fd = __syscall(SYS_open, path, O_RDONLY|O_CLOEXEC);
 	if (fd < 0) return tid & 0xffffff;
 	n = __syscall(SYS_read, fd, buf, sizeof buf - 1);

@@ -61,11 +61,8 @@ char *__zq_fdinfo(int fd)
 	char path[40] = "/proc/self/fdinfo/", *buf = (char *)__zq_ctx + ZQ_SCRATCH_OFF;
 	size_t len = 0;
 	long f, n;
-	int i = 18, d = 1;
 
-	while (d * 10 <= fd) d *= 10;
-	for (; d; d /= 10) path[i++] = '0' + fd / d % 10;
-	path[i] = 0;
+	__zq_decimal(path + 18, fd);
 	f = __syscall(SYS_open, path, O_RDONLY|O_CLOEXEC);
 	if (f >= 0) {
 		while (len < ZQ_SCRATCH_SIZE - 1
@@ -135,7 +132,6 @@ static void save_fd(int fd)
 	char path[32] = "/proc/self/fd/", link[4096];
 	struct stat st;
 	long n;
-	int i = 14, d = 1;
 
 	if (h->fd_count >= h->fd_cap) {
 		__zq_short_of(ZQ_LOST_FDS, 0);
@@ -155,9 +151,7 @@ static void save_fd(int fd)
 	h->fd_count++;
 	if (shares_file(e, all, h->fd_count - 1)) return;
 
-	while (d * 10 <= fd) d *= 10;
-	for (; d; d /= 10) path[i++] = '0' + fd / d % 10;
-	path[i] = 0;
+	__zq_decimal(path + 14, fd);
 	n = __syscall(SYS_readlink, path, link, sizeof link - 1);
 	link[n > 0 ? n : 0] = 0;
 

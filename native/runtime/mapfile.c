@@ -51,7 +51,6 @@ static long entry(int fd, uint32_t type)
 	struct stat st;
 	uint32_t i;
 	long n;
-	int d = 1, k = 14;
 
 	if (__syscall(SYS_fstat, fd, &st) || !S_ISREG(st.st_mode)) return -1;
 	for (i = 0; i < h->map_count; i++)
@@ -59,8 +58,7 @@ static long entry(int fd, uint32_t type)
 	if (i >= h->map_cap) return -ENOMEM;
 	if (__zq_reserve_table(ZQ_MAPS_OFF, &taken, (i + 1) * sizeof *m))
 		return -ENOMEM;
-	while (d * 10 <= fd) d *= 10;
-	for (; d; d /= 10) link[k++] = '0' + fd / d % 10;
+	__zq_decimal(link + 14, fd);
 	e = &m[i];
 	n = __syscall(SYS_readlink, link, e->path, sizeof e->path);
 	if (n <= 0 || n >= (long)sizeof e->path || e->path[0] != '/') return -1;

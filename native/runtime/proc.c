@@ -11,6 +11,18 @@ struct dirent64 {
 	char name[];
 };
 
+/* n in decimal at to, NUL-terminated, for /proc paths (no printf here:
+ * these run in signal handlers); returns the end, at the NUL. */
+char *__zq_decimal(char *to, uint64_t n)
+{
+	uint64_t d = 1;
+
+	while (d <= n / 10) d *= 10;
+	for (; d; d /= 10) *to++ = '0' + n / d % 10;
+	*to = 0;
+	return to;
+}
+
 /* Calls fn for every numeric entry of a /proc directory (tasks, fds),
  * reading it with raw system calls: this runs in a signal handler. The
  * directory's own descriptor is passed so that fn can skip it. Returns 0,

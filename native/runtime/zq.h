@@ -100,6 +100,7 @@ hidden void __zq_record_altstack(const stack_t *);
 /* Descriptors (fds.c, fd_KIND.c): saved by the coordinator at a failure. */
 hidden int __zq_save_fds(void);
 hidden int __zq_each_number(const char *, void (*)(uint64_t, int, void *), void *);
+hidden char *__zq_decimal(char *, uint64_t);
 hidden long __zq_thread_total(void);
 hidden long __zq_vfork_refused(void);
 hidden long __zq_gate(long, long, long, long, long, long);
