@@ -55,6 +55,13 @@ public sealed class RegionCopy(ImageDirectory from, ImageDirectory to) : IDispos
         Bytes += SparseCopy.CopyPages(source, target, _buffer, offset, Math.Min(stop, RandomAccess.GetLength(source)));
     }
 
+    /// <summary>The length of the image's file now, 0 where it has none (copied files only).</summary>
+    public long Length(ZqFile file)
+    {
+        var name = BackingFiles.RelativePath(file);
+        return name is not null && _files.TryGetValue(name, out var pair) ? RandomAccess.GetLength(pair.From) : 0;
+    }
+
     /// <summary>
     /// The ranges the runtime punched since the copy began (PunchLog), each
     /// made the source's again, and each file's length: with the pages

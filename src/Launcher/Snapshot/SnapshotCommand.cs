@@ -231,7 +231,7 @@ public sealed class SnapshotCommand(SnapshotRequest request, TextWriter output)
             {
                 written.Clear();
                 if (!tracker.Written(r.Start, r.End, again: true, written))
-                    continue; // mapped anew: the pause copies it whole
+                    continue; // the scan failed: the pause copies it whole
                 foreach (var (start, end) in written)
                     copy.CopyRange(r, start, end);
             }
@@ -246,28 +246,60 @@ public sealed class SnapshotCommand(SnapshotRequest request, TextWriter output)
     }
 
     /// <summary>
-    /// In the pause: the pages written since their last copy, regions the
-    /// tracker does not follow (mapped since the arm) whole, and files that
-    /// appeared.
+    /// In the pause: the pages written since their last copy, in the
+    /// regions of the table and in the arena's addresses it does not have;
+    /// what the tracker does not follow (mapped since the arm) whole; and
+    /// files that appeared.
     /// </summary>
     static void CopyWritten(WriteTracker tracker, Context context, RegionCopy copy, PauseParts parts)
     {
+        var now = context.Regions.OrderBy(r => r.Start).ToArray();
+        var ranges = now.Where(Tracked).Select(r => (r, r.Start, r.End)).Concat(ArenaGaps(now, copy.Length(ZqFile.Arena)));
         var written = new List<(ulong Start, ulong End)>();
-        foreach (var r in context.Regions.Where(Tracked))
+        foreach (var (r, start, end) in ranges)
         {
             written.Clear();
-            if (!parts.Time("scan", () => tracker.Written(r.Start, r.End, again: false, written)))
+            if (!parts.Time("scan", () => tracker.Written(start, end, again: false, written)))
             {
-                parts.Time("untracked", () => copy.CopyRange(r, r.Start, r.End));
+                parts.Time("untracked", () => copy.CopyRange(r, start, end));
                 continue;
             }
             parts.Time("written", () =>
             {
-                foreach (var (start, end) in written)
-                    copy.CopyRange(r, Math.Max(start, r.Start), Math.Min(end, r.End));
+                foreach (var (from, to) in written)
+                    copy.CopyRange(r, Math.Max(from, start), Math.Min(to, end));
             });
         }
         parts.Time("new files", copy.CopyNew);
+    }
+
+    /// <summary>
+    /// The arena's addresses in no region of the table (now, sorted), as
+    /// one region of their own (offset = address - base), up to the
+    /// arena file's length. The runtime unmaps arena memory by zeroing what
+    /// was stored to it and keeping its space for the next mmap (hold.c):
+    /// such a range is in no region, and a capture may come after its
+    /// stores. Where it was armed the tracker still follows it; where it
+    /// was mapped since the arm the scan reports it whole, and the copy
+    /// costs what it holds (free arena is holes, a held range at most
+    /// HOLD_MAX).
+    /// </summary>
+    static IEnumerable<(ZqRegion R, ulong Start, ulong End)> ArenaGaps(ZqRegion[] now, long length)
+    {
+        var arena = new ZqRegion { Start = Layout.ArenaBase, End = Layout.ArenaBase + (ulong)length, File = (uint)ZqFile.Arena };
+        var at = arena.Start;
+        foreach (var r in now)
+        {
+            if (r.Start >= arena.End)
+                break;
+            if (r.End <= at)
+                continue;
+            if (r.Start > at)
+                yield return (arena, at, r.Start);
+            at = Math.Max(at, r.End);
+        }
+        if (at < arena.End)
+            yield return (arena, at, arena.End);
     }
 
     /// <summary>

@@ -20,9 +20,9 @@ public sealed class WriteTracker : IDisposable
     const ulong UffdioUnregister = 0x8010aa01;
     const ulong UffdioWriteProtectModeWp = 1;
     const ulong PagemapScan = 0xc0606610;
+    const ulong PageIsWpAllowed = 1 << 0;
     const ulong PageIsWritten = 1 << 1;
     const ulong ScanWpMatching = 1 << 0;
-    const ulong ScanCheckWpAsync = 1 << 1;
     const ulong Unprotecting = 64UL << 20;
     const int Vector = 4096;
 
@@ -98,7 +98,7 @@ public sealed class WriteTracker : IDisposable
         return new WriteTracker(new FileDescriptor(uffd), new FileDescriptor(pagemap));
     }
 
-    /// <summary>Protects a range; one that is not registered (it would not register, or was mapped anew) is left, and its scan says so.</summary>
+    /// <summary>Protects a range; one not wholly registered (it would not register, or was mapped anew) is left, and its scan reports it written.</summary>
     public unsafe void Protect(ulong start, ulong end)
     {
         var arg = stackalloc ulong[3] { start, end - start, UffdioWriteProtectModeWp };
@@ -107,10 +107,14 @@ public sealed class WriteTracker : IDisposable
     }
 
     /// <summary>
-    /// Adds the ranges written since they were protected to into; with
-    /// again, they are protected again in the same walk. False: some page
-    /// of the range is not tracked (mapped anew since the arm), so all of
-    /// it must be taken as written.
+    /// Adds the ranges written since they were protected to into, and
+    /// without again the ranges not tracked (mapped anew since the arm, or
+    /// that would not register), whole; with again, the written ones are
+    /// protected again in the same walk and the untracked ones left out
+    /// (the pause takes them). A walk that stopped at an untracked mapping
+    /// (the kernel's check for one fails the whole call) would lose the
+    /// pages it had protected again before it. False: the scan failed,
+    /// and all of the range must be taken as written.
     /// </summary>
     public unsafe bool Written(ulong start, ulong end, bool again, List<(ulong Start, ulong End)> into)
     {
@@ -121,13 +125,15 @@ public sealed class WriteTracker : IDisposable
                 var arg = new ScanArg
                 {
                     Size = (ulong)sizeof(ScanArg),
-                    Flags = ScanCheckWpAsync | (again ? ScanWpMatching : 0),
+                    Flags = again ? ScanWpMatching : 0,
                     Start = at,
                     End = end,
                     Vec = (ulong)vec,
                     VecLen = Vector,
-                    CategoryMask = PageIsWritten,
-                    ReturnMask = PageIsWritten,
+                    // Written, or in a mapping that cannot be protected.
+                    CategoryInverted = PageIsWpAllowed,
+                    CategoryAnyofMask = PageIsWritten | PageIsWpAllowed,
+                    ReturnMask = PageIsWritten | PageIsWpAllowed,
                 };
                 var n = Libc.Ioctl(_pagemap.Number, PagemapScan, &arg);
                 if (n < 0)
