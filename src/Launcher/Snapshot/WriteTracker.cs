@@ -20,7 +20,6 @@ public sealed class WriteTracker : IDisposable
     const ulong UffdioUnregister = 0x8010aa01;
     const ulong UffdioWriteProtectModeWp = 1;
     const ulong PagemapScan = 0xc0606610;
-    const ulong PageIsWpAllowed = 1 << 0;
     const ulong PageIsWritten = 1 << 1;
     const ulong ScanWpMatching = 1 << 0;
     const ulong Unprotecting = 64UL << 20;
@@ -111,10 +110,10 @@ public sealed class WriteTracker : IDisposable
     /// without again the ranges not tracked (mapped anew since the arm, or
     /// that would not register), whole; with again, the written ones are
     /// protected again in the same walk and the untracked ones left out
-    /// (the pause takes them). A walk that stopped at an untracked mapping
-    /// (the kernel's check for one fails the whole call) would lose the
-    /// pages it had protected again before it. False: the scan failed,
-    /// and all of the range must be taken as written.
+    /// (the pause takes them). No PM_SCAN_CHECK_WPASYNC: it fails the whole
+    /// call at an untracked mapping, losing the pages the walk had
+    /// protected again before it. False: the scan failed, and all of the
+    /// range must be taken as written.
     /// </summary>
     public unsafe bool Written(ulong start, ulong end, bool again, List<(ulong Start, ulong End)> into)
     {
@@ -130,10 +129,11 @@ public sealed class WriteTracker : IDisposable
                     End = end,
                     Vec = (ulong)vec,
                     VecLen = Vector,
-                    // Written, or in a mapping that cannot be protected.
-                    CategoryInverted = PageIsWpAllowed,
-                    CategoryAnyofMask = PageIsWritten | PageIsWpAllowed,
-                    ReturnMask = PageIsWritten | PageIsWpAllowed,
+                    // Exactly these masks take the kernel's fast path (twice
+                    // as fast at 2 GiB). A mapping that cannot be protected
+                    // reads as written throughout, holes too (6.18, probed).
+                    CategoryMask = PageIsWritten,
+                    ReturnMask = PageIsWritten,
                 };
                 var n = Libc.Ioctl(_pagemap.Number, PagemapScan, &arg);
                 if (n < 0)
