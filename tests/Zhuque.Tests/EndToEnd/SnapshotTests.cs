@@ -62,6 +62,30 @@ public sealed class SnapshotTests(CPrograms programs, MuslGccPrograms dynamicPro
         return snapshots;
     }
 
+    /// <summary>
+    /// The program (it prints "ready", then want) run to its end with
+    /// tracked snapshots (TrackedSnapshotsToTheEnd into NAME0, ...): the run
+    /// prints want and ends 0, and so does every snapshot resumed; each one
+    /// that did not is named.
+    /// </summary>
+    async Task SnapshotsResumeTo(string want, string program, string[] args, string name, int count, int minMs, int maxMs)
+    {
+        var image = _tmp[name];
+        List<string> snapshots;
+        using (var run = Start(image, programs.Zhuque(program), args))
+        {
+            Assert.Equal("ready", await run.StandardOutput.ReadLineAsync());
+            var stdout = run.StandardOutput.ReadToEndAsync();
+            snapshots = TrackedSnapshotsToTheEnd(run, image, name, count, minMs, maxMs);
+            Assert.Equal(want, (await stdout).Trim());
+            Assert.Equal(0, run.ExitCode);
+        }
+        Assert.NotEmpty(snapshots);
+        var failed = snapshots.Select(s => (s, r: ZhuqueCli.Run(_tmp["state"], "resume", s)))
+            .Where(x => x.r.ExitCode != 0 || x.r.Stdout.Trim() != want).ToList();
+        Assert.True(failed.Count == 0, $"{failed.Count} of {snapshots.Count} snapshots: {string.Join("; ", failed.Select(x => $"{x.s}: {x.r}"))}");
+    }
+
     /// <summary>The torture program (eight threads, heap, maps, FP registers) snapshotted at ten random moments.</summary>
     [Fact]
     public async Task TenSnapshotsOfARunningProgramEachResumeToTheUninterruptedDigest()
@@ -124,24 +148,7 @@ public sealed class SnapshotTests(CPrograms programs, MuslGccPrograms dynamicPro
         string[] args = ["32", "30000"];
         var want = Proc.Run(programs.Native("snapshot_writer"), args);
         Assert.True(want.ExitCode == 0, want.ToString());
-        var digest = want.Stdout.Split('\n')[1];
-        var image = _tmp["writer"];
-        List<string> snapshots;
-        using (var run = Start(image, programs.Zhuque("snapshot_writer"), args))
-        {
-            Assert.Equal("ready", await run.StandardOutput.ReadLineAsync());
-            var stdout = run.StandardOutput.ReadToEndAsync();
-            snapshots = TrackedSnapshotsToTheEnd(run, image, "writer", 3, 10, 200);
-            Assert.Equal(0, run.ExitCode);
-            Assert.Equal(digest, (await stdout).Trim());
-        }
-        Assert.NotEmpty(snapshots);
-        foreach (var s in snapshots)
-        {
-            var r = ZhuqueCli.Run(_tmp["state"], "resume", s);
-            Assert.True(r.ExitCode == 0, $"{s}: {r}");
-            Assert.Equal(digest, r.Stdout.Trim());
-        }
+        await SnapshotsResumeTo(want.Stdout.Split('\n')[1], "snapshot_writer", args, "writer", 3, 10, 200);
     }
 
     /// <summary>
@@ -153,26 +160,8 @@ public sealed class SnapshotTests(CPrograms programs, MuslGccPrograms dynamicPro
     /// chunk, though the copy had its old data.
     /// </summary>
     [Fact]
-    public async Task SnapshotsOfAProgramGivingMemoryBackHoldItsHolesAsAtTheCapture()
-    {
-        string[] args = ["64", "12000"];
-        var image = _tmp["punch"];
-        List<string> snapshots;
-        using (var run = Start(image, programs.Zhuque("snapshot_punch"), args))
-        {
-            Assert.Equal("ready", await run.StandardOutput.ReadLineAsync());
-            var stdout = run.StandardOutput.ReadToEndAsync();
-            snapshots = TrackedSnapshotsToTheEnd(run, image, "punch", 8, 30, 250);
-            Assert.Equal("PASS 12000", (await stdout).Trim());
-            Assert.Equal(0, run.ExitCode);
-        }
-        Assert.NotEmpty(snapshots);
-        foreach (var s in snapshots)
-        {
-            var r = ZhuqueCli.Run(_tmp["state"], "resume", s);
-            Assert.True(r.ExitCode == 0 && r.Stdout.Trim() == "PASS 12000", $"{s}: {r}");
-        }
-    }
+    public Task SnapshotsOfAProgramGivingMemoryBackHoldItsHolesAsAtTheCapture() =>
+        SnapshotsResumeTo("PASS 12000", "snapshot_punch", ["64", "12000"], "punch", 8, 30, 250);
 
     /// <summary>
     /// A program that fills a chunk, unmaps it and maps it again, over and
@@ -183,24 +172,8 @@ public sealed class SnapshotTests(CPrograms programs, MuslGccPrograms dynamicPro
     /// copies only what the table has: CI's red run of session 7.
     /// </summary>
     [Fact]
-    public async Task SnapshotsTakenWhileMemoryIsUnmappedResumeWithItZero()
-    {
-        const string steps = "3000";
-        var image = _tmp["unmap"];
-        List<string> snapshots;
-        using (var run = Start(image, programs.Zhuque("snapshot_unmap"), steps))
-        {
-            Assert.Equal("ready", await run.StandardOutput.ReadLineAsync());
-            var stdout = run.StandardOutput.ReadToEndAsync();
-            snapshots = TrackedSnapshotsToTheEnd(run, image, "unmap", 8, 20, 100);
-            Assert.Equal($"PASS {steps}", (await stdout).Trim());
-            Assert.Equal(0, run.ExitCode);
-        }
-        Assert.NotEmpty(snapshots);
-        var failed = snapshots.Select(s => (s, r: ZhuqueCli.Run(_tmp["state"], "resume", s)))
-            .Where(x => x.r.ExitCode != 0 || x.r.Stdout.Trim() != $"PASS {steps}").ToList();
-        Assert.True(failed.Count == 0, $"{failed.Count} of {snapshots.Count} snapshots: {string.Join("; ", failed.Select(x => $"{x.s}: {x.r}"))}");
-    }
+    public Task SnapshotsTakenWhileMemoryIsUnmappedResumeWithItZero() =>
+        SnapshotsResumeTo("PASS 3000", "snapshot_unmap", ["3000"], "unmap", 8, 20, 100);
 
     /// <summary>
     /// `zhuque snapshot` killed while it copies (the first hold has let the
