@@ -42,9 +42,14 @@ public static class SparseCopy
     /// Bytes [start, end) of from made the same in to, in time that goes
     /// with the range, not the file: SEEK_HOLE on tmpfs walks the page
     /// cache to the end of the data it starts in (26 ms through 2 GiB
-    /// resident), so only SEEK_DATA is used, to step over holes, and a page
-    /// of the data that reads zero is punched rather than written (reading
-    /// holes into it is as cheap as finding them). Returns the bytes written.
+    /// resident), so only SEEK_DATA is used, to step over holes. A chunk
+    /// read from the data may take in holes after it: its pages that read
+    /// zero are asked one by one whether they are data (SEEK_DATA from the
+    /// page itself), written if so, punched if not, so that the copy has
+    /// file space where the source has it (a held arena range reads zero
+    /// and must keep its space: a store there after a resume needs none,
+    /// and a full disk must not turn it into a SIGBUS). Returns the bytes
+    /// written.
     /// </summary>
     public static long CopyPages(SafeFileHandle from, SafeFileHandle to, byte[] buffer, long start, long end)
     {
@@ -65,14 +70,14 @@ public static class SparseCopy
                 Punch(tfd, data, end - data);
                 break;
             }
-            copied += WriteData(to, tfd, buffer.AsSpan(0, n), data);
+            copied += WriteData(to, sfd, tfd, buffer.AsSpan(0, n), data);
             at = data + n;
         }
         return copied;
     }
 
-    /// <summary>Runs of pages that hold data written, runs of zero pages punched; returns the bytes written.</summary>
-    static long WriteData(SafeFileHandle to, int tfd, ReadOnlySpan<byte> bytes, long offset)
+    /// <summary>Runs of pages that hold data written; runs of zero pages as the source has them (ZeroRun); returns the bytes written.</summary>
+    static long WriteData(SafeFileHandle to, int sfd, int tfd, ReadOnlySpan<byte> bytes, long offset)
     {
         long written = 0;
         for (var i = 0; i < bytes.Length;)
@@ -83,7 +88,7 @@ public static class SparseCopy
                 j += Math.Min(Page, bytes.Length - j);
             if (zero)
             {
-                Punch(tfd, offset + i, j - i);
+                written += ZeroRun(to, sfd, tfd, bytes[i..j], offset + i);
             }
             else
             {
@@ -91,6 +96,36 @@ public static class SparseCopy
                 written += j - i;
             }
             i = j;
+        }
+        return written;
+    }
+
+    /// <summary>
+    /// Zero bytes at offset: where the source has data (space taken), the
+    /// zeroes are written; its holes are punched. Returns the bytes written.
+    /// </summary>
+    static long ZeroRun(SafeFileHandle to, int sfd, int tfd, ReadOnlySpan<byte> zeroes, long offset)
+    {
+        long written = 0, end = offset + zeroes.Length;
+        for (var at = offset; at < end;)
+        {
+            var data = Libc.LSeek(sfd, at, Libc.SEEK_DATA);
+            if (data < 0 || data >= end)
+            {
+                Punch(tfd, at, end - at);
+                break;
+            }
+            if (data > at)
+            {
+                Punch(tfd, at, data - at);
+                at = data;
+                continue;
+            }
+            // A data page at a time: SEEK_HOLE would walk on to the end of the data.
+            var n = (int)Math.Min(Page - (at % Page), end - at);
+            RandomAccess.Write(to, zeroes.Slice((int)(at - offset), n), at);
+            written += n;
+            at += n;
         }
         return written;
     }
