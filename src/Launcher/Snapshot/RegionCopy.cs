@@ -70,11 +70,7 @@ public sealed class RegionCopy(ImageDirectory from, ImageDirectory to) : IDispos
     public void MatchPunched(IEnumerable<ZqPunch> punched)
     {
         foreach (var (source, target) in _files.Values)
-        {
-            var length = RandomAccess.GetLength(source);
-            if (RandomAccess.GetLength(target) != length)
-                RandomAccess.SetLength(target, length);
-        }
+            MatchLength(source, target);
         foreach (var p in punched)
         {
             // A file the runtime could not open to punch is not there.
@@ -93,9 +89,7 @@ public sealed class RegionCopy(ImageDirectory from, ImageDirectory to) : IDispos
     {
         foreach (var (source, target) in _files.Values)
         {
-            var length = RandomAccess.GetLength(source);
-            if (RandomAccess.GetLength(target) != length)
-                RandomAccess.SetLength(target, length);
+            var length = MatchLength(source, target);
             int sfd = (int)source.DangerousGetHandle(), tfd = (int)target.DangerousGetHandle();
             // Where the copy has data, the source's holes are punched.
             foreach (var (data, end) in SparseCopy.DataRanges(tfd, 0, length))
@@ -111,11 +105,17 @@ public sealed class RegionCopy(ImageDirectory from, ImageDirectory to) : IDispos
         }
     }
 
-    static void Punch(SafeFileHandle target, long offset, long length)
+    /// <summary>The copy's length made the source's; returns it.</summary>
+    static long MatchLength(SafeFileHandle source, SafeFileHandle target)
     {
-        if (length > 0 && Libc.FAllocate((int)target.DangerousGetHandle(), Libc.FALLOC_FL_PUNCH_HOLE | Libc.FALLOC_FL_KEEP_SIZE, offset, length) != 0)
-            throw new IOException($"cannot punch the snapshot's file: {Libc.Message(Libc.LastError)}");
+        var length = RandomAccess.GetLength(source);
+        if (RandomAccess.GetLength(target) != length)
+            RandomAccess.SetLength(target, length);
+        return length;
     }
+
+    static void Punch(SafeFileHandle target, long offset, long length) =>
+        SparseCopy.Punch((int)target.DangerousGetHandle(), offset, length);
 
     IEnumerable<string> Names() =>
         Directory.EnumerateFiles(from.Through(ImageFiles.Regions)).Select(p => $"{ImageFiles.Regions}/{Path.GetFileName(p)}").Order(StringComparer.Ordinal);

@@ -135,7 +135,8 @@ public static class SparseCopy
     static bool IsZero(ReadOnlySpan<byte> bytes, int at) =>
         bytes.Slice(at, Math.Min(Page, bytes.Length - at)).IndexOfAnyExcept((byte)0) < 0;
 
-    static void Punch(int fd, long offset, long length)
+    /// <summary>A hole punched in the snapshot's file (nothing for an empty range).</summary>
+    internal static void Punch(int fd, long offset, long length)
     {
         if (length > 0 && Libc.FAllocate(fd, Libc.FALLOC_FL_PUNCH_HOLE | Libc.FALLOC_FL_KEEP_SIZE, offset, length) != 0)
             throw new IOException($"cannot punch the snapshot's file: {Libc.Message(Libc.LastError)}");
